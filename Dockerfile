@@ -1,0 +1,42 @@
+# syntax=docker/dockerfile:1
+# The same steps as the Makefile: a venv, torch 2.13.0 (CPU) first, the project, the index
+# built at image build time, then `python -m service`. The image never reaches a model hub.
+
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    HF_HUB_OFFLINE=1 \
+    TRANSFORMERS_OFFLINE=1 \
+    PATH=/opt/venv/bin:$PATH
+WORKDIR /app
+# CPU-only torch first (on the dev machines the same pin resolves to a local CPU wheel;
+# from PyPI it would be a CUDA build, hence PyTorch's CPU index here).
+RUN python -m venv /opt/venv \
+    && pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
+COPY pyproject.toml README.md ./
+COPY index ./index
+COPY service ./service
+COPY eval ./eval
+RUN pip install .
+COPY seeds ./seeds
+RUN python -m index build --seeds seeds --out /app/var/index
+
+FROM python:3.11-slim
+ENV PATH=/opt/venv/bin:$PATH \
+    HF_HUB_OFFLINE=1 \
+    TRANSFORMERS_OFFLINE=1 \
+    RAG_HOST=0.0.0.0 \
+    RAG_PORT=8000 \
+    RAG_INDEX_DIR=/app/var/index \
+    RAG_SEEDS_DIR=/app/seeds
+RUN useradd --create-home --uid 10001 app
+WORKDIR /app
+COPY --from=build /opt/venv /opt/venv
+# Owned by root and not writable by the service user: the index is read-only at run time.
+COPY --from=build /app/var/index /app/var/index
+COPY --from=build /app/seeds /app/seeds
+USER 10001
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"]
+CMD ["python", "-m", "service"]

@@ -1,0 +1,49 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both install everything.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+RAG_INDEX_DIR ?= var/index
+RAG_SEEDS_DIR ?= seeds
+
+# No model or data is ever fetched from a hub at run time.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: install index run test check eval eval-check clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first and pinned: the CPU wheel; a bare requirement would pull CUDA packages.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+index: install
+	$(PY) -m index build --if-stale --seeds $(RAG_SEEDS_DIR) --out $(RAG_INDEX_DIR)
+
+run: index
+	RAG_INDEX_DIR=$(RAG_INDEX_DIR) $(PY) -m service
+
+test: install
+	$(PY) -m pytest
+
+check: install
+	$(PY) -m ruff check index service eval tests
+	$(PY) -m mypy index service eval
+	$(VENV)/bin/hadolint Dockerfile
+
+eval: index
+	$(PY) -m eval
+
+eval-check: index
+	$(PY) -m eval --check
+
+clean:
+	rm -rf $(VENV) var reports .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Offline side of the service: articles -> documents -> chunks -> vectors on disk."""

@@ -1,0 +1,74 @@
+"""`python -m index build | info`: build the index from the articles, or show its manifest."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from index.chunk import ChunkParams
+from index.embed import Embedder, model_id
+from index.store import IndexLoadError, read_manifest, staleness
+
+DEFAULT_SEEDS = Path("seeds")
+DEFAULT_OUT = Path("var/index")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m index", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="build the index from the article files")
+    b.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS, help="folder of *.txt articles")
+    b.add_argument("--out", type=Path, default=DEFAULT_OUT, help="index folder")
+    b.add_argument("--max-tokens", type=int, default=ChunkParams.max_tokens)
+    b.add_argument("--overlap-tokens", type=int, default=ChunkParams.overlap_tokens)
+    b.add_argument(
+        "--if-stale",
+        action="store_true",
+        help="do nothing when the index already matches these articles, model and chunking",
+    )
+    i = sub.add_parser("info", help="print the manifest of the live index")
+    i.add_argument("--out", type=Path, default=DEFAULT_OUT, help="index folder")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+    if args.command == "info":
+        try:
+            print(json.dumps(read_manifest(args.out), indent=2))
+        except IndexLoadError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        return 0
+
+    try:
+        params = ChunkParams(max_tokens=args.max_tokens, overlap_tokens=args.overlap_tokens)
+    except ValueError as exc:
+        parser.error(str(exc))
+    if not args.seeds.is_dir():
+        print(f"error: no articles folder at {args.seeds}", file=sys.stderr)
+        return 2
+    if args.if_stale:
+        reason = staleness(args.out, args.seeds, model_id(), params)
+        if reason is None:
+            print(f"index at {args.out} is up to date")
+            return 0
+        print(f"rebuilding index: {reason}")
+
+    from index.build import build_index
+
+    try:
+        report = build_index(args.seeds, args.out, Embedder(threads=2), params)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        print(f"error: build failed, the previous index is untouched: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"built {report.path}: {report.documents} documents, {report.chunks} chunks, "
+        f"{report.sentences} sentences in {report.seconds:.1f} s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

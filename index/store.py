@@ -1,0 +1,333 @@
+"""The index on disk: FAISS over chunks, sentence vectors, JSON metadata, a verified manifest.
+
+Layout of ``out_dir``::
+
+    CURRENT                 name of the live generation (replaced atomically)
+    gen-<time>-<hash>/      one complete, immutable build
+        manifest.json       format, model, dimension, chunking, counts, sha256 of every file
+        documents.jsonl     metadata and full original text of each article
+        chunks.jsonl        chunk offsets and sentence ids (text is sliced from the document)
+        sentences.jsonl     sentence offsets and owning chunk ids
+        chunks.faiss        inner-product index over chunk vectors
+        sentences.npy       sentence vectors (float32, loaded with allow_pickle=False)
+
+A build writes a new generation folder and only then switches ``CURRENT``, so a crash
+at any point leaves the previous index intact and usable. Nothing is ever pickled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+import secrets
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from index.chunk import ChunkParams
+from index.files import fsync_dir, sha256_file, write_atomic
+from index.types import Chunk, Document, Sentence
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+REBUILD_HINT = "rebuild it with `python -m index build`"
+
+
+class IndexLoadError(RuntimeError):
+    """The index on disk is missing, damaged or was built for something else."""
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """What the service needs of an article: metadata and the exact original text."""
+
+    doc_id: str
+    title: str | None
+    source: str | None
+    author: str | None
+    published: str | None
+    url: str | None
+    sha256: str
+    text: str
+
+    def metadata(self) -> dict[str, str | None]:
+        return {
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "source": self.source,
+            "author": self.author,
+            "published": self.published,
+            "url": self.url,
+        }
+
+
+def seeds_fingerprint(seeds_dir: Path) -> dict[str, str]:
+    """sha256 of every article file, by file name."""
+    return {p.name: sha256_file(p) for p in sorted(seeds_dir.glob("*.txt"))}
+
+
+def _combined(hashes: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(hashes, sort_keys=True).encode()).hexdigest()
+
+
+def _jsonl(rows: list[dict[str, Any]]) -> bytes:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
+
+
+@dataclass
+class IndexStore:
+    """A loaded, verified index."""
+
+    manifest: dict[str, Any]
+    documents: dict[str, StoredDocument]
+    chunks: list[Chunk]
+    sentences: list[Sentence]
+    chunk_index: faiss.Index
+    sentence_vectors: np.ndarray
+    path: Path
+
+    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """Top ``k`` chunks by inner product: (chunk_id, score), best first, never a -1 id."""
+        k = max(0, min(k, self.chunk_index.ntotal))
+        if k == 0:
+            return []
+        scores, ids = self.chunk_index.search(query.reshape(1, -1).astype(np.float32), k)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+
+def save(
+    out_dir: Path,
+    docs: list[Document],
+    sentences: list[Sentence],
+    chunks: list[Chunk],
+    chunk_vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    *,
+    model: str,
+    params: ChunkParams,
+    seeds: dict[str, str],
+) -> Path:
+    """Write a new generation and switch ``CURRENT`` to it; returns the generation folder."""
+    dim = int(chunk_vectors.shape[1])
+    if chunk_vectors.shape[0] != len(chunks) or sentence_vectors.shape[0] != len(sentences):
+        raise ValueError("one vector per chunk and per sentence is required")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    name = f"gen-{stamp}-{_combined(seeds)[:8]}-{secrets.token_hex(3)}-{os.getpid()}"
+    staging = out_dir / f".staging-{name}"
+    staging.mkdir()
+    try:
+        index = faiss.IndexFlatIP(dim)
+        index.add(np.ascontiguousarray(chunk_vectors, dtype=np.float32))
+        buf = io.BytesIO()
+        np.save(buf, np.ascontiguousarray(sentence_vectors, dtype=np.float32), allow_pickle=False)
+        payloads = {
+            "documents.jsonl": _jsonl(
+                [{**d.metadata(), "sha256": d.sha256, "text": d.text} for d in docs]
+            ),
+            "chunks.jsonl": _jsonl(
+                [
+                    {
+                        "chunk_id": c.chunk_id,
+                        "doc_id": c.doc_id,
+                        "start": c.start,
+                        "end": c.end,
+                        "sentence_ids": list(c.sentence_ids),
+                    }
+                    for c in chunks
+                ]
+            ),
+            "sentences.jsonl": _jsonl(
+                [
+                    {
+                        "sentence_id": s.sentence_id,
+                        "doc_id": s.doc_id,
+                        "start": s.start,
+                        "end": s.end,
+                        "chunk_ids": list(s.chunk_ids),
+                    }
+                    for s in sentences
+                ]
+            ),
+            "chunks.faiss": faiss.serialize_index(index).tobytes(),
+            "sentences.npy": buf.getvalue(),
+        }
+        files = {}
+        for fname, data in payloads.items():
+            files[fname] = {"sha256": write_atomic(staging / fname, data), "bytes": len(data)}
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "model": model,
+            "dimension": dim,
+            "chunking": asdict(params),
+            "faiss": {"type": "IndexFlatIP", "metric": "inner_product"},
+            "counts": {"documents": len(docs), "chunks": len(chunks), "sentences": len(sentences)},
+            "seeds": seeds,
+            "seeds_sha256": _combined(seeds),
+            "files": files,
+            "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        write_atomic(staging / MANIFEST, json.dumps(manifest, indent=2).encode())
+        final = out_dir / name
+        os.replace(staging, final)
+        fsync_dir(out_dir)
+        write_atomic(out_dir / CURRENT, (name + "\n").encode())
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    _prune(out_dir, keep={name})
+    return final
+
+
+def _prune(out_dir: Path, keep: set[str]) -> None:
+    """Remove old generations and abandoned staging folders, keeping the newest previous one."""
+    gens = sorted(
+        (p for p in out_dir.glob("gen-*") if p.is_dir() and p.name not in keep),
+        key=lambda p: p.stat().st_mtime_ns,
+    )
+    for old in gens[:-1]:
+        shutil.rmtree(old, ignore_errors=True)
+    for stale in out_dir.glob(".staging-*"):
+        pid = stale.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def current_generation(out_dir: Path) -> Path:
+    pointer = out_dir / CURRENT
+    if not pointer.is_file():
+        raise IndexLoadError(f"no index at {out_dir} (no {CURRENT} file): {REBUILD_HINT}")
+    name = pointer.read_text(encoding="utf-8").strip()
+    if not name.startswith("gen-") or "/" in name:
+        raise IndexLoadError(f"{pointer} is corrupt ({name!r}): {REBUILD_HINT}")
+    return out_dir / name
+
+
+def read_manifest(out_dir: Path) -> dict[str, Any]:
+    gen = current_generation(out_dir)
+    try:
+        manifest: dict[str, Any] = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexLoadError(f"cannot read {gen / MANIFEST} ({exc}): {REBUILD_HINT}") from exc
+    return manifest
+
+
+def staleness(out_dir: Path, seeds_dir: Path, model: str, params: ChunkParams) -> str | None:
+    """Why the index must be rebuilt for these seeds, model and chunking; None when current."""
+    try:
+        manifest = read_manifest(out_dir)
+    except IndexLoadError as exc:
+        return str(exc)
+    if manifest.get("format_version") != FORMAT_VERSION:
+        return f"index format {manifest.get('format_version')} != {FORMAT_VERSION}"
+    if manifest.get("model") != model:
+        return f"index built with {manifest.get('model')}, not {model}"
+    if manifest.get("chunking") != asdict(params):
+        return "chunking parameters changed"
+    if manifest.get("seeds") != seeds_fingerprint(seeds_dir):
+        return f"articles in {seeds_dir} changed since the index was built"
+    return None
+
+
+def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
+    """Load the live generation after checking every file against the manifest."""
+    gen = current_generation(out_dir)
+    manifest = read_manifest(out_dir)
+    problems = []
+    if manifest.get("format_version") != FORMAT_VERSION:
+        problems.append(f"format {manifest.get('format_version')}, expected {FORMAT_VERSION}")
+    if manifest.get("model") != model:
+        problems.append(f"built with model {manifest.get('model')}, expected {model}")
+    if manifest.get("dimension") != dimension:
+        problems.append(f"dimension {manifest.get('dimension')}, expected {dimension}")
+    files = manifest.get("files") or {}
+    for fname in (
+        "documents.jsonl",
+        "chunks.jsonl",
+        "sentences.jsonl",
+        "chunks.faiss",
+        "sentences.npy",
+    ):
+        entry = files.get(fname)
+        path = gen / fname
+        if not entry or not path.is_file():
+            problems.append(f"{fname} missing")
+        elif sha256_file(path) != entry.get("sha256"):
+            problems.append(f"{fname} checksum differs from the manifest")
+    if problems:
+        raise IndexLoadError(f"index at {gen} refused: {'; '.join(problems)}; {REBUILD_HINT}")
+
+    docs = {}
+    for row in _read_jsonl(gen / "documents.jsonl"):
+        doc = StoredDocument(**row)
+        if hashlib.sha256(doc.text.encode("utf-8")).hexdigest() != doc.sha256:
+            raise IndexLoadError(f"text of {doc.doc_id} does not match its sha256; {REBUILD_HINT}")
+        docs[doc.doc_id] = doc
+    sentences = [
+        Sentence(
+            sentence_id=r["sentence_id"],
+            doc_id=r["doc_id"],
+            start=r["start"],
+            end=r["end"],
+            text=docs[r["doc_id"]].text[r["start"] : r["end"]],
+            chunk_ids=tuple(r["chunk_ids"]),
+        )
+        for r in _read_jsonl(gen / "sentences.jsonl")
+    ]
+    chunks = [
+        Chunk(
+            chunk_id=r["chunk_id"],
+            doc_id=r["doc_id"],
+            start=r["start"],
+            end=r["end"],
+            text=docs[r["doc_id"]].text[r["start"] : r["end"]],
+            sentence_ids=tuple(r["sentence_ids"]),
+        )
+        for r in _read_jsonl(gen / "chunks.jsonl")
+    ]
+    index = faiss.deserialize_index(np.fromfile(gen / "chunks.faiss", dtype=np.uint8))
+    vectors = np.load(gen / "sentences.npy", allow_pickle=False)
+    counts = manifest.get("counts", {})
+    checks = [
+        (len(docs), counts.get("documents"), "documents"),
+        (len(chunks), counts.get("chunks"), "chunks"),
+        (index.ntotal, counts.get("chunks"), "FAISS vectors"),
+        (len(sentences), counts.get("sentences"), "sentences"),
+        (vectors.shape[0], counts.get("sentences"), "sentence vectors"),
+    ]
+    for got, want, what in checks:
+        if got != want:
+            raise IndexLoadError(f"{what}: {got} on disk, manifest says {want}; {REBUILD_HINT}")
+    if index.d != dimension or vectors.ndim != 2 or vectors.shape[1] != dimension:
+        raise IndexLoadError(f"vectors are not {dimension}-d; {REBUILD_HINT}")
+    log.info("loaded index %s: %s", gen.name, counts)
+    return IndexStore(manifest, docs, chunks, sentences, index, vectors, gen)
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return [json.loads(line) for line in fh if line.strip()]
+    except (OSError, ValueError) as exc:
+        raise IndexLoadError(f"cannot read {path} ({exc}); {REBUILD_HINT}") from exc

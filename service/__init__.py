@@ -1,0 +1,1 @@
+"""Online side: retrieve passages and read cited answers out of them."""

@@ -1,0 +1,181 @@
+"""The FastAPI app: thin routes over the one answering pipeline."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import anyio
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from index.store import IndexLoadError
+from service.config import Settings, get_settings
+from service.pipeline import Answer, Pipeline
+from service.schemas import (
+    AskRequest,
+    AskResponse,
+    Citation,
+    DocumentDetail,
+    DocumentMeta,
+    Health,
+    Passage,
+    Timings,
+)
+
+log = logging.getLogger(__name__)
+PROBLEM = "application/problem+json"
+
+
+@dataclass
+class AppState:
+    """What the lifespan loads; ``pipeline`` stays None until the index is verified."""
+
+    pipeline: Pipeline | None = None
+    error: str | None = None
+    loaded: threading.Event = field(default_factory=threading.Event)
+    limiter: anyio.CapacityLimiter | None = None
+
+
+def get_pipeline(request: Request) -> Pipeline:
+    """The loaded pipeline, or 503 while the index is loading or was refused."""
+    state: AppState = request.app.state.rag
+    if state.pipeline is None:
+        detail = state.error or "the index is still loading"
+        raise HTTPException(
+            status_code=503, detail=f"not ready: {detail}", headers={"Retry-After": "5"}
+        )
+    return state.pipeline
+
+
+PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
+
+
+def to_response(answer: Answer) -> AskResponse:
+    """The wire form of an ``Answer``."""
+    return AskResponse(
+        question=answer.question,
+        answer=answer.text,
+        confidence=answer.confidence,
+        citations=[Citation(**vars(c)) for c in answer.citations],
+        passages=[Passage(**vars(p)) for p in answer.passages],
+        timings_ms=Timings(**answer.timings_ms),
+    )
+
+
+def _problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def create_app(
+    settings: Settings | None = None,
+    pipeline_factory: Callable[[Settings], Pipeline] | None = None,
+) -> FastAPI:
+    """Build the app; the index and model load in the background once it starts."""
+    settings = settings or get_settings()
+    factory = pipeline_factory or Pipeline.from_settings
+    state = AppState()
+
+    def _load() -> None:
+        try:
+            state.pipeline = factory(settings)
+            log.info("ready: %d chunks", len(state.pipeline.store.chunks))
+        except IndexLoadError as exc:
+            state.error = str(exc)
+            log.error("index refused, not ready: %s", exc)
+        except Exception as exc:  # the service stays up to report it on /readyz
+            state.error = f"{type(exc).__name__}: {exc}"
+            log.exception("failed to load the pipeline")
+        finally:
+            state.loaded.set()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        state.limiter = anyio.CapacityLimiter(2)
+        thread = threading.Thread(target=_load, name="pipeline-loader", daemon=True)
+        thread.start()
+        yield
+
+    app = FastAPI(
+        title="News QA",
+        version="0.1.0",
+        description="Extractive answers from news articles, each with a verbatim citation.",
+        lifespan=lifespan,
+    )
+    app.state.rag = state
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}"
+            for e in errors
+        )
+        return _problem(422, "Invalid request", detail[:1000], errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        resp = _problem(exc.status_code, _TITLES.get(exc.status_code, "Error"), str(exc.detail))
+        for k, v in (exc.headers or {}).items():
+            resp.headers[k] = v
+        return resp
+
+    @app.get("/healthz", response_model=Health)
+    def healthz() -> Health:
+        """Alive (the process answers), whether or not the index is loaded."""
+        return Health(status="ok")
+
+    @app.get("/readyz", response_model=Health, responses={503: {"model": Health}})
+    def readyz() -> Any:
+        """200 only once the index is loaded and verified."""
+        if state.pipeline is not None:
+            return Health(status="ready")
+        return JSONResponse(
+            Health(status="not ready", detail=state.error or "loading").model_dump(),
+            status_code=503,
+        )
+
+    @app.get("/documents", response_model=list[DocumentMeta])
+    def documents(pipeline: PipelineDep) -> list[DocumentMeta]:
+        """Metadata of every indexed article."""
+        return [DocumentMeta.model_validate(d.metadata()) for d in pipeline.store.documents.values()]
+
+    @app.get("/documents/{doc_id}", response_model=DocumentDetail)
+    def document(doc_id: str, pipeline: PipelineDep) -> DocumentDetail:
+        """One article: metadata and its original text (citation offsets index into it)."""
+        doc = pipeline.store.documents.get(doc_id)
+        if doc is None:
+            raise HTTPException(status_code=404, detail=f"no document with id {doc_id[:100]!r}")
+        return DocumentDetail.model_validate({**doc.metadata(), "text": doc.text})
+
+    @app.post("/ask", response_model=AskResponse)
+    async def ask(body: AskRequest, pipeline: PipelineDep) -> AskResponse:
+        """Answer a question with a verbatim span and its citations, or abstain (answer null)."""
+        answer = await anyio.to_thread.run_sync(
+            pipeline.ask, body.question, body.top_k, limiter=state.limiter
+        )
+        return to_response(answer)
+
+    return app
+
+
+_TITLES = {
+    400: "Bad request",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Invalid request",
+    503: "Service unavailable",
+    504: "Gateway timeout",
+}

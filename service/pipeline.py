@@ -1,0 +1,139 @@
+"""The one code path that answers a question; HTTP, Slack, the web page and eval all call it."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.embed import Embedder, Encoder
+from index.store import IndexStore, load
+from service.config import Settings
+from service.question import analyse
+from service.read import Evidence, Reader
+from service.retrieve import Retriever, chunk_ref
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Citation:
+    doc_id: str
+    title: str | None
+    source: str | None
+    url: str | None
+    published: str | None
+    quote: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Passage:
+    doc_id: str
+    chunk_id: str
+    text: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An extractive answer; ``text`` None means the articles do not say."""
+
+    question: str
+    text: str | None
+    confidence: float
+    citations: tuple[Citation, ...]
+    passages: tuple[Passage, ...]
+    closest: tuple[Citation, ...]  # best sentences even when abstaining (for UIs)
+    timings_ms: dict[str, float]
+    kind: str
+
+
+class Pipeline:
+    """Retriever + reader over one loaded index and one encoder."""
+
+    def __init__(self, store: IndexStore, encoder: Encoder, settings: Settings) -> None:
+        self.store = store
+        self.encoder = encoder
+        self.settings = settings
+        self.retriever = Retriever(store)
+        self.reader = Reader(store, settings.abstain_threshold, settings.cite_threshold)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, encoder: Encoder | None = None) -> Pipeline:
+        """Load and verify the index named by the settings; load the model once."""
+        encoder = encoder or Embedder(threads=settings.torch_threads)
+        store = load(Path(settings.index_dir), model=encoder.name, dimension=encoder.dimension)
+        pipeline = cls(store, encoder, settings)
+        pipeline.encode("warm up")
+        return pipeline
+
+    def encode(self, question: str) -> np.ndarray:
+        return self.encoder.encode([question], batch_size=1)[0]
+
+    def ask(self, question: str, top_k: int | None = None) -> Answer:
+        """Answer ``question`` from the articles, with ``top_k`` retrieved passages."""
+        top_k = self.settings.top_k if top_k is None else top_k
+        t0 = time.perf_counter()
+        vector = self.encode(question)
+        t1 = time.perf_counter()
+        hits = self.retriever.search(question, vector, max(top_k, self.settings.read_k))
+        t2 = time.perf_counter()
+        q = analyse(question)
+        reading = self.reader.read(q, vector, hits)
+        t3 = time.perf_counter()
+        conf = reading.confidence
+        citations = tuple(self._citation(ev, conf) for ev in reading.evidence)
+        passages = tuple(
+            Passage(
+                h.chunk.doc_id,
+                chunk_ref(h.chunk),
+                h.chunk.text,
+                h.chunk.start,
+                h.chunk.end,
+                h.score,
+            )
+            for h in hits[:top_k]
+        )
+        timings = {
+            "embed": _ms(t1 - t0),
+            "search": _ms(t2 - t1),
+            "read": _ms(t3 - t2),
+            "total": _ms(time.perf_counter() - t0),
+        }
+        return Answer(
+            question=question,
+            text=reading.answer,
+            confidence=conf,
+            citations=citations,
+            passages=passages,
+            closest=tuple(self._citation(ev, conf) for ev in reading.closest),
+            timings_ms=timings,
+            kind=q.kind.value,
+        )
+
+    def _citation(self, ev: Evidence, confidence: float) -> Citation:
+        doc = self.store.documents[ev.sentence.doc_id]
+        s = ev.sentence
+        return Citation(
+            doc_id=doc.doc_id,
+            title=doc.title,
+            source=doc.source,
+            url=doc.url,
+            published=doc.published,
+            quote=doc.text[s.start : s.end],
+            start=s.start,
+            end=s.end,
+            score=round(max(0.0, min(1.0, ev.score)), 4),
+        )
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000.0, 3)

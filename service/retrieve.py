@@ -1,0 +1,77 @@
+"""Hybrid retrieval: dense (FAISS) and BM25 (bm25s) rankings fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import bm25s
+import numpy as np
+
+from index.store import IndexStore
+from index.types import Chunk, Hit
+from service.text import terms
+
+log = logging.getLogger(__name__)
+
+RRF_K = 60  # the usual constant from Cormack et al.; flattens the head of each ranking
+
+
+class Bm25:
+    """BM25 over a list of texts, using the same stemmed terms as the reader."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._size = len(texts)
+        self._bm25 = bm25s.BM25()
+        corpus = [terms(t) or ["\x00"] for t in texts]
+        self._bm25.index(corpus, show_progress=False)
+        self._vocab = set(self._bm25.vocab_dict)
+
+    def scores(self, query: str) -> np.ndarray:
+        """A score per text (0 where no query term occurs)."""
+        q = [t for t in terms(query) if t in self._vocab]
+        if not q:
+            return np.zeros(self._size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(q), dtype=np.float32)
+
+
+class Retriever:
+    """Ranks chunks for a question; ``search`` never returns more chunks than exist."""
+
+    def __init__(self, store: IndexStore) -> None:
+        self.store = store
+        self.bm25 = Bm25([c.text for c in store.chunks])
+
+    def search(self, question: str, query_vector: np.ndarray, k: int) -> list[Hit]:
+        n = len(self.store.chunks)
+        k = max(0, min(k, n))
+        if k == 0:
+            return []
+        depth = min(n, max(4 * k, 50))
+        dense = self.store.search(query_vector, depth)
+        lexical = self.bm25.scores(question)
+        lexical_order = [int(i) for i in np.argsort(-lexical, kind="stable")[:depth]]
+        lexical_order = [i for i in lexical_order if lexical[i] > 0]
+
+        fused: dict[int, float] = {}
+        for rank, (cid, _) in enumerate(dense):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        for rank, cid in enumerate(lexical_order):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        dense_score = dict(dense)
+        best = 2.0 / (RRF_K + 1)
+        top = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        return [
+            Hit(
+                chunk=self.store.chunks[cid],
+                score=round(score / best, 6),
+                dense=float(dense_score.get(cid, 0.0)),
+                lexical=float(lexical[cid]),
+            )
+            for cid, score in top
+        ]
+
+
+def chunk_ref(chunk: Chunk) -> str:
+    """The public id of a chunk: stable for one index build."""
+    return f"{chunk.doc_id}#{chunk.chunk_id}"

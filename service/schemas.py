@@ -1,0 +1,113 @@
+"""The wire contract of the HTTP API (other tools rely on these names)."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+
+MAX_QUESTION_CHARS = 1000
+MAX_TOP_K = 20
+
+
+def _clean_question(value: str) -> str:
+    """NFC, trimmed, free of control characters and lone surrogates."""
+    value = unicodedata.normalize("NFC", value).strip()
+    if not value:
+        raise ValueError("question must not be empty or whitespace only")
+    if len(value) > MAX_QUESTION_CHARS:
+        raise ValueError(f"question must be at most {MAX_QUESTION_CHARS} characters")
+    for ch in value:
+        cat = unicodedata.category(ch)
+        if (cat == "Cc" and ch not in "\t\n") or cat == "Cs":
+            raise ValueError("question must not contain control characters or lone surrogates")
+    return value
+
+
+def _default_top_k() -> int:
+    from service.config import get_settings
+
+    return get_settings().top_k
+
+
+class AskRequest(BaseModel):
+    """``POST /ask`` body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: StrictStr = Field(
+        ...,
+        description="1-1000 characters after trimming",
+        examples=["how much is microsoft investing in japan"],
+    )
+    top_k: Annotated[StrictInt, Field(ge=1, le=MAX_TOP_K)] = Field(
+        default_factory=_default_top_k,
+        description="how many retrieved passages to return (1-20; default RAG_TOP_K, 5)",
+    )
+
+    @field_validator("question")
+    @classmethod
+    def _question(cls, value: str) -> str:
+        return _clean_question(value)
+
+
+class Citation(BaseModel):
+    """A verbatim quote: ``quote == article_text[start:end]``."""
+
+    doc_id: str
+    title: str | None
+    source: str | None
+    url: str | None
+    published: str | None
+    quote: str
+    start: int
+    end: int
+    score: float
+
+
+class Passage(BaseModel):
+    """A retrieved chunk."""
+
+    doc_id: str
+    chunk_id: str
+    text: str
+    start: int
+    end: int
+    score: float
+
+
+class Timings(BaseModel):
+    embed: float
+    search: float
+    read: float
+    total: float
+
+
+class AskResponse(BaseModel):
+    """``POST /ask`` answer; ``answer`` is null when the articles do not say."""
+
+    question: str
+    answer: str | None
+    confidence: float = Field(ge=0.0, le=1.0)
+    citations: list[Citation]
+    passages: list[Passage]
+    timings_ms: Timings
+
+
+class DocumentMeta(BaseModel):
+    doc_id: str
+    title: str | None
+    source: str | None
+    author: str | None
+    published: str | None
+    url: str | None
+
+
+class DocumentDetail(DocumentMeta):
+    text: str
+
+
+class Health(BaseModel):
+    status: str
+    detail: str | None = None

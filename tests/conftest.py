@@ -1,0 +1,117 @@
+"""Shared fixtures: the real model and a real index are built once per test session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from index.build import build_index
+from index.embed import Embedder
+from service.api import create_app
+from service.config import Settings
+from service.pipeline import Pipeline
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    return SEEDS
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The real bundled all-MiniLM-L6-v2, loaded once for the whole session."""
+    e = Embedder(threads=1)
+    e.warm_up()
+    return e
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    """A real FAISS index of the five articles, built once."""
+    out = tmp_path_factory.mktemp("index")
+    build_index(SEEDS, out, embedder)
+    return out
+
+
+@pytest.fixture(scope="session")
+def settings(index_dir: Path) -> Settings:
+    return Settings(index_dir=index_dir, seeds_dir=SEEDS)
+
+
+@pytest.fixture(scope="session")
+def pipeline(settings: Settings, embedder: Embedder) -> Pipeline:
+    return Pipeline.from_settings(settings, encoder=embedder)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """The real app under uvicorn on a free 127.0.0.1 port, in a background thread."""
+
+    def __init__(self, app: object) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> Server:
+        self.thread.start()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise RuntimeError("server did not start")
+
+    def wait_ready(self, timeout: float = 60) -> httpx.Response:
+        deadline = time.monotonic() + timeout
+        while True:
+            r = httpx.get(f"{self.url}/readyz", timeout=5)
+            if r.status_code == 200 or time.monotonic() > deadline:
+                return r
+            if r.json().get("detail") not in (None, "loading"):
+                return r
+            time.sleep(0.05)
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server(settings: Settings, pipeline: Pipeline) -> Iterator[Server]:
+    """The real FastAPI app served by uvicorn, sharing the session's loaded pipeline."""
+    app = create_app(settings, pipeline_factory=lambda _s: pipeline)
+    with Server(app) as srv:
+        assert srv.wait_ready().status_code == 200
+        yield srv
+
+
+@pytest.fixture
+def seeds_copy(tmp_path: Path) -> Path:
+    dst = tmp_path / "seeds"
+    shutil.copytree(SEEDS, dst)
+    return dst

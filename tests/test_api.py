@@ -1,0 +1,126 @@
+"""Integration: the real model, a real index, the real app under uvicorn, asked over HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from service.api import create_app
+from service.config import Settings
+from tests.conftest import SEEDS, Server
+
+pytestmark = pytest.mark.integration
+
+
+def _file_text(doc_id: str) -> str:
+    return (SEEDS / f"{doc_id}.txt").read_bytes().decode("utf-8")
+
+
+def ask(server: Server, body: object) -> httpx.Response:
+    return httpx.post(f"{server.url}/ask", json=body, timeout=30)
+
+
+def test_investment_size_is_answered_with_a_verifiable_citation(server: Server) -> None:
+    r = ask(server, {"question": "How much is Microsoft investing in Japan?"})
+    assert r.status_code == 200
+    body = r.json()
+    assert "2.9 billion" in body["answer"]
+    assert 0 < body["confidence"] <= 1
+    first = body["citations"][0]
+    assert first["quote"] == _file_text(first["doc_id"])[first["start"] : first["end"]]
+    assert body["answer"] in first["quote"]
+    # several articles state it: each is cited once, strongest first
+    doc_ids = [c["doc_id"] for c in body["citations"]]
+    assert len(doc_ids) == len(set(doc_ids)) >= 3
+    scores = [c["score"] for c in body["citations"]]
+    assert scores == sorted(scores, reverse=True)
+    for c in body["citations"]:
+        assert c["quote"] == _file_text(c["doc_id"])[c["start"] : c["end"]]
+    assert len(body["passages"]) == 5
+    for p in body["passages"]:
+        assert p["text"] == _file_text(p["doc_id"])[p["start"] : p["end"]]
+    assert set(body["timings_ms"]) == {"embed", "search", "read", "total"}
+
+
+def test_question_the_articles_do_not_answer_abstains(server: Server) -> None:
+    r = ask(server, {"question": "Who won the 2022 World Cup?", "top_k": 3})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["answer"] is None
+    assert body["citations"] == []
+    assert len(body["passages"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("body", "loc", "msg"),
+    [
+        ({"question": ""}, ["body", "question"], "question must not be empty"),
+        ({"question": "   "}, ["body", "question"], "question must not be empty"),
+        ({"question": "x", "top_k": 0}, ["body", "top_k"], "greater than or equal to 1"),
+        ({"question": "x", "top_k": 21}, ["body", "top_k"], "less than or equal to 20"),
+        ({"question": "x", "top_k": "5"}, ["body", "top_k"], "valid integer"),
+        ({"question": "x", "top_k": True}, ["body", "top_k"], "valid integer"),
+        ({"question": "x", "extra": 1}, ["body", "extra"], "Extra inputs are not permitted"),
+        ({"question": 5}, ["body", "question"], "valid string"),
+        ({"question": "a" * 1001}, ["body", "question"], "at most 1000 characters"),
+        ({}, ["body", "question"], "Field required"),
+    ],
+)
+def test_bad_input_gets_422_with_a_clear_message(
+    server: Server, body: object, loc: list[str], msg: str
+) -> None:
+    r = ask(server, body)
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("application/problem+json")
+    problem = r.json()
+    assert problem["title"] == "Invalid request"
+    assert any(e["loc"] == loc and msg in e["msg"] for e in problem["errors"]), problem
+    assert msg in problem["detail"]
+    assert "a" * 200 not in r.text  # huge inputs are not echoed back
+
+
+def test_question_is_trimmed(server: Server) -> None:
+    r = ask(server, {"question": "   how much is microsoft investing in japan \n"})
+    assert r.json()["question"] == "how much is microsoft investing in japan"
+
+
+def test_documents(server: Server) -> None:
+    docs = httpx.get(f"{server.url}/documents").json()
+    assert [d["doc_id"] for d in docs] == sorted(p.stem for p in SEEDS.glob("*.txt"))
+    one = httpx.get(f"{server.url}/documents/002_bc3d2b23fcc61d83").json()
+    assert one["source"] == "iTnews Asia" and one["text"] == _file_text("002_bc3d2b23fcc61d83")
+    missing = httpx.get(f"{server.url}/documents/nope")
+    assert missing.status_code == 404
+    assert missing.json()["detail"] == "no document with id 'nope'"
+
+
+def test_health_and_readiness(server: Server) -> None:
+    assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok", "detail": None}
+    assert httpx.get(f"{server.url}/readyz").status_code == 200
+
+
+def test_wrong_method_keeps_allow_header(server: Server) -> None:
+    r = httpx.get(f"{server.url}/ask")
+    assert r.status_code == 405
+    assert r.headers["allow"] == "POST"
+
+
+def test_a_damaged_index_never_becomes_ready(tmp_path: Path, index_dir: Path) -> None:
+    import shutil
+
+    broken = tmp_path / "index"
+    shutil.copytree(index_dir, broken)
+    gen = broken / (broken / "CURRENT").read_text().strip()
+    data = bytearray((gen / "chunks.faiss").read_bytes())
+    data[-1] ^= 0xFF
+    (gen / "chunks.faiss").write_bytes(bytes(data))
+    app = create_app(Settings(index_dir=broken))
+    with Server(app) as srv:
+        r = srv.wait_ready(timeout=60)
+        assert r.status_code == 503
+        assert "checksum differs" in r.json()["detail"]
+        asked = httpx.post(f"{srv.url}/ask", json={"question": "anything"}, timeout=30)
+        assert asked.status_code == 503
+        assert asked.headers["content-type"].startswith("application/problem+json")

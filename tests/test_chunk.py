@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from itertools import pairwise
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from index.chunk import ChunkParams, TokenCounter, fit_sentences, pack
+from index.embed import tokenizer_file
+from index.sentences import segment_text
+
+PARAMS = ChunkParams(max_tokens=40, overlap_tokens=8)
+
+
+@pytest.fixture(scope="module")
+def counter() -> TokenCounter:
+    return TokenCounter(PARAMS, tokenizer_file())
+
+
+def chunk_text(text: str, counter: TokenCounter) -> list[tuple[int, int]]:
+    out = []
+    for segment in segment_text(text):
+        spans = fit_sentences(text, segment, counter)
+        out += [(spans[a].start, spans[b].end) for a, b in pack(text, spans, counter)]
+    return out
+
+
+_words = st.one_of(
+    st.text(min_size=1, max_size=12),
+    st.sampled_from(
+        [
+            "Microsoft",
+            "US$2.9",
+            "billion.",
+            "U.S.",
+            "Japan’s",
+            "AI",
+            "🙂",
+            "\n\n",
+            "—",
+            "naïve",
+            "東京",
+            "x" * 300,
+            "1,000,000",
+            "?",
+            "Dr.",
+            "“quote.”",
+        ]
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_words, max_size=120).map(" ".join))
+def test_chunks_are_verbatim_and_within_limits(counter: TokenCounter, text: str) -> None:
+    chunks = chunk_text(text, counter)
+    covered = set()
+    for start, end in chunks:
+        piece = text[start:end]
+        assert piece == text[start:end] and piece.strip() == piece and piece
+        assert counter.tokens(piece) <= PARAMS.max_tokens
+        assert counter.wordpieces(piece) <= PARAMS.max_wordpieces
+        covered.update(range(start, end))
+    # every non-space character of the text lands in some chunk
+    for i, ch in enumerate(text):
+        if not ch.isspace() and ch not in "•·▪◦‣*-–—>":
+            assert i in covered or not text[i:].strip(" •·▪◦‣*-–—>"), (i, text)
+
+
+def test_consecutive_chunks_overlap_by_whole_sentences() -> None:
+    params = ChunkParams(max_tokens=60, overlap_tokens=16)
+    counter = TokenCounter(params, tokenizer_file())
+    text = " ".join(f"Sentence {i} is about Japan." for i in range(30))
+    chunks = chunk_text(text, counter)
+    assert len(chunks) > 3
+    for (s1, e1), (s2, e2) in pairwise(chunks):
+        assert s1 < s2 < e1 < e2  # progress, with overlap
+        assert text[s2 - 1] == " " and text[e1 - 1] == "."  # whole sentences
+        assert counter.tokens(text[s2:e1]) <= params.overlap_tokens
+
+
+def test_a_sentence_longer_than_the_budget_is_cut_at_spaces(counter: TokenCounter) -> None:
+    text = " ".join(["word"] * 500) + "."
+    chunks = chunk_text(text, counter)
+    assert len(chunks) > 5
+    for s, e in chunks:
+        assert text[s:e].replace(" ", "").replace("word", "").strip(".") == ""
+
+
+def test_wordpiece_cap_holds_where_tiktoken_is_cheap() -> None:
+    # Long runs of CJK cost few tiktoken tokens per char but many word pieces, or the reverse:
+    # either way both limits hold.
+    params = ChunkParams(max_tokens=400, overlap_tokens=0, max_wordpieces=64)
+    counter = TokenCounter(params, tokenizer_file())
+    text = "東京 " * 300
+    for s, e in chunk_text(text, counter):
+        assert counter.wordpieces(text[s:e]) <= 64
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"max_tokens": 4}, {"overlap_tokens": 200}, {"overlap_tokens": -1}, {"max_wordpieces": 2}],
+)
+def test_bad_params_are_refused(kwargs: dict) -> None:
+    with pytest.raises(ValueError):
+        ChunkParams(**kwargs)

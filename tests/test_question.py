@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import pytest
+
+from service.question import Kind, analyse, classify
+from service.spans import candidates
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("how much is microsoft investing in japan", Kind.MONEY),
+        ("How many workers will get AI training?", Kind.COUNT),
+        ("over how many years will the money be spent", Kind.DURATION),
+        ("How long will the grants run?", Kind.DURATION),
+        ("When did Microsoft announce it?", Kind.DATE),
+        ("what year did microsoft set roots in japan", Kind.DATE),
+        ("Who is the president of Microsoft Japan?", Kind.PERSON),
+        ("Which university receives grants?", Kind.ORG),
+        ("Where will the lab open?", Kind.PLACE),
+        ("Which city hosts the new lab?", Kind.PLACE),
+        ("What is the name of the AI coding assistant?", Kind.NAME),
+        ("Why is Microsoft investing?", Kind.REASON),
+        ("What will the lab focus on?", Kind.OTHER),
+    ],
+)
+def test_classify(question: str, kind: Kind) -> None:
+    assert classify(question) == kind
+
+
+def test_analyse_keeps_names_and_numbers_as_entities() -> None:
+    q = analyse("Who won the 2022 World Cup?")
+    assert q.entities == ("2022", "world", "cup")
+    assert "won" in q.terms
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "expected"),
+    [
+        (
+            Kind.MONEY,
+            "Microsoft will invest US$2.9 billion (S$3.9 billion) in Japan.",
+            ["US$2.9 billion", "S$3.9 billion"],
+        ),
+        (Kind.MONEY, "It will invest US\\$2.9 billion over two years.", ["US\\$2.9 billion"]),
+        (Kind.MONEY, "AWS expects to have spent nearly $18 billion.", ["nearly $18 billion"]),
+        (Kind.PERCENT, "Shares rose 4.5% and then 3 percent.", ["4.5%", "3 percent"]),
+        (
+            Kind.COUNT,
+            "It will train more than 3 million people in 2 cities.",
+            ["more than 3 million", "2"],
+        ),
+        (Kind.DATE, "On Wednesday, April 10, Microsoft announced it.", ["Wednesday, April 10"]),
+        (Kind.DATE, "By 2027, AWS expects growth.", ["2027"]),
+        (Kind.DATE, "Work starts in March 2025.", ["March 2025"]),
+        (Kind.DURATION, "It will invest over the next two years.", ["over the next two years"]),
+        (Kind.DURATION, "It is its 46-year history.", ["46-year"]),
+        (
+            Kind.PERSON,
+            "Microsoft President Brad Smith met Fumio Kishida.",
+            ["Brad Smith", "Fumio Kishida"],
+        ),
+        (
+            Kind.ORG,
+            "Grants go to The University of Tokyo and Keio University.",
+            ["The University of Tokyo", "Keio University"],
+        ),
+        (
+            Kind.PLACE,
+            "It operates one in West Osaka and one in East Tokyo.",
+            ["West Osaka", "East Tokyo"],
+        ),
+    ],
+)
+def test_candidates(kind: Kind, text: str, expected: list[str]) -> None:
+    assert [text[s:e] for s, e in candidates(kind, text)] == expected
+
+
+def test_open_kinds_have_no_typed_candidates() -> None:
+    assert candidates(Kind.OTHER, "Anything at all, $5.") == []

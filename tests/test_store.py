@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index import store
+from index.build import build_index
+from index.chunk import ChunkParams
+from index.store import IndexLoadError, load, read_manifest, staleness
+from tests.fakes import HashingEncoder
+
+ENC = HashingEncoder()
+
+
+@pytest.fixture
+def built(tmp_path: Path, seeds_copy: Path) -> Path:
+    out = tmp_path / "index"
+    build_index(seeds_copy, out, ENC)
+    return out
+
+
+def _gen(out: Path) -> Path:
+    return store.current_generation(out)
+
+
+def test_roundtrip_keeps_offsets_verbatim(built: Path) -> None:
+    st = load(built, model=ENC.name, dimension=ENC.dimension)
+    assert st.chunk_index.ntotal == len(st.chunks) > 0
+    for c in st.chunks:
+        assert st.documents[c.doc_id].text[c.start : c.end] == c.text
+    for s in st.sentences:
+        assert st.documents[s.doc_id].text[s.start : s.end] == s.text
+        assert all(s.sentence_id in st.chunks[cid].sentence_ids for cid in s.chunk_ids)
+
+
+def test_manifest_records_what_was_built(built: Path, seeds_copy: Path) -> None:
+    m = read_manifest(built)
+    assert m["model"] == ENC.name and m["dimension"] == 384
+    assert m["chunking"]["max_tokens"] == ChunkParams().max_tokens
+    assert set(m["seeds"]) == {p.name for p in seeds_copy.glob("*.txt")}
+    assert set(m["files"]) == {
+        "documents.jsonl",
+        "chunks.jsonl",
+        "sentences.jsonl",
+        "chunks.faiss",
+        "sentences.npy",
+    }
+
+
+def test_search_clamps_k_and_never_returns_missing_ids(built: Path) -> None:
+    st = load(built, model=ENC.name, dimension=ENC.dimension)
+    q = ENC.encode(["Microsoft invests in Japan"])[0]
+    hits = st.search(q, 10_000)
+    assert len(hits) == len(st.chunks)
+    assert all(0 <= cid < len(st.chunks) for cid, _ in hits)
+    assert st.search(q, 0) == []
+
+
+def test_refuses_another_model(built: Path) -> None:
+    with pytest.raises(IndexLoadError, match=r"expected other/model.*python -m index build"):
+        load(built, model="other/model", dimension=384)
+
+
+def test_refuses_another_dimension(built: Path) -> None:
+    with pytest.raises(IndexLoadError, match="dimension 384, expected 768"):
+        load(built, model=ENC.name, dimension=768)
+
+
+@pytest.mark.parametrize(
+    "fname", ["chunks.faiss", "sentences.npy", "chunks.jsonl", "documents.jsonl"]
+)
+def test_refuses_a_flipped_byte(built: Path, fname: str) -> None:
+    path = _gen(built) / fname
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(IndexLoadError, match=f"{fname} checksum differs"):
+        load(built, model=ENC.name, dimension=ENC.dimension)
+
+
+def test_refuses_a_truncated_file(built: Path) -> None:
+    path = _gen(built) / "chunks.faiss"
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(IndexLoadError, match="checksum differs"):
+        load(built, model=ENC.name, dimension=ENC.dimension)
+
+
+def test_refuses_a_count_mismatch(built: Path) -> None:
+    mpath = _gen(built) / "manifest.json"
+    m = json.loads(mpath.read_text())
+    m["counts"]["chunks"] += 1
+    mpath.write_text(json.dumps(m))
+    with pytest.raises(IndexLoadError, match=r"chunks: .* manifest says"):
+        load(built, model=ENC.name, dimension=ENC.dimension)
+
+
+def test_missing_index_says_how_to_build(tmp_path: Path) -> None:
+    with pytest.raises(IndexLoadError, match="python -m index build"):
+        load(tmp_path / "nothing", model=ENC.name, dimension=384)
+
+
+def test_failed_build_leaves_previous_index_live(
+    built: Path, seeds_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = read_manifest(built)
+
+    def boom(*_a: object, **_k: object) -> np.ndarray:
+        raise OSError("disk full")
+
+    (seeds_copy / "005_new.txt").write_text("A new article about Tokyo.\n", encoding="utf-8")
+    monkeypatch.setattr(store.faiss, "serialize_index", boom)
+    with pytest.raises(OSError, match="disk full"):
+        build_index(seeds_copy, built, ENC)
+    assert read_manifest(built) == before
+    load(built, model=ENC.name, dimension=ENC.dimension)
+    assert not list(built.glob(".staging-*"))
+
+
+def test_rebuild_switches_generation_and_prunes(built: Path, seeds_copy: Path) -> None:
+    first = _gen(built)
+    (seeds_copy / "005_new.txt").write_text("A new article about Tokyo.\n", encoding="utf-8")
+    build_index(seeds_copy, built, ENC)
+    build_index(seeds_copy, built, ENC)
+    assert _gen(built) != first
+    assert len(list(built.glob("gen-*"))) == 2  # live + one previous
+    assert load(built, model=ENC.name, dimension=384).manifest["counts"]["documents"] == 6
+
+
+def test_staleness(built: Path, seeds_copy: Path) -> None:
+    params = ChunkParams()
+    assert staleness(built, seeds_copy, ENC.name, params) is None
+    assert "chunking" in (staleness(built, seeds_copy, ENC.name, ChunkParams(max_tokens=100)) or "")
+    assert "built with" in (staleness(built, seeds_copy, "m2", params) or "")
+    with open(next(seeds_copy.glob("*.txt")), "a", encoding="utf-8") as fh:
+        fh.write("\nMore.")
+    assert "changed" in (staleness(built, seeds_copy, ENC.name, params) or "")
