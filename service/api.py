@@ -148,7 +148,9 @@ def create_app(
     @app.get("/documents", response_model=list[DocumentMeta])
     def documents(pipeline: PipelineDep) -> list[DocumentMeta]:
         """Metadata of every indexed article."""
-        return [DocumentMeta.model_validate(d.metadata()) for d in pipeline.store.documents.values()]
+        return [
+            DocumentMeta.model_validate(d.metadata()) for d in pipeline.store.documents.values()
+        ]
 
     @app.get("/documents/{doc_id}", response_model=DocumentDetail)
     def document(doc_id: str, pipeline: PipelineDep) -> DocumentDetail:

@@ -15,6 +15,7 @@ from service.config import Settings
 from service.question import analyse
 from service.read import Evidence, Reader
 from service.retrieve import Retriever, chunk_ref
+from service.spelling import Speller
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ class Pipeline:
         self.settings = settings
         self.retriever = Retriever(store)
         self.reader = Reader(store, settings.abstain_threshold, settings.cite_threshold)
+        self.speller = Speller(d.text for d in store.documents.values())
 
     @classmethod
     def from_settings(cls, settings: Settings, encoder: Encoder | None = None) -> Pipeline:
@@ -78,16 +80,22 @@ class Pipeline:
     def encode(self, question: str) -> np.ndarray:
         return self.encoder.encode([question], batch_size=1)[0]
 
-    def ask(self, question: str, top_k: int | None = None) -> Answer:
-        """Answer ``question`` from the articles, with ``top_k`` retrieved passages."""
+    def ask(
+        self, question: str, top_k: int | None = None, abstain_threshold: float | None = None
+    ) -> Answer:
+        """Answer ``question`` from the articles, with ``top_k`` retrieved passages.
+
+        ``abstain_threshold`` overrides the configured one (the eval sweep uses 0).
+        """
         top_k = self.settings.top_k if top_k is None else top_k
         t0 = time.perf_counter()
-        vector = self.encode(question)
+        mended = self.speller.mend(question)
+        vector = self.encode(mended)
         t1 = time.perf_counter()
-        hits = self.retriever.search(question, vector, max(top_k, self.settings.read_k))
+        hits = self.retriever.search(mended, vector, max(top_k, self.settings.read_k))
         t2 = time.perf_counter()
-        q = analyse(question)
-        reading = self.reader.read(q, vector, hits)
+        q = analyse(mended)
+        reading = self.reader.read(q, vector, hits, abstain_threshold)
         t3 = time.perf_counter()
         conf = reading.confidence
         citations = tuple(self._citation(ev, conf) for ev in reading.evidence)

@@ -1,4 +1,4 @@
-"""What a question asks for: the kind of answer, and the words it must be supported by."""
+"""What a question asks for: the kind of answer, its focus, and the words it must be supported by."""
 
 from __future__ import annotations
 
@@ -26,62 +26,88 @@ class Kind(StrEnum):
 _ORG_NOUNS = (
     r"compan(?:y|ies)|firms?|organi[sz]ations?|universit(?:y|ies)|agenc(?:y|ies)|ministr(?:y|ies)|"
     r"government|institutions?|partners?|providers?|rivals?|competitors?|body|department|"
-    r"tech giants?|businesses|institute|office"
+    r"tech giants?|businesses|institute|office|bod(?:y|ies)"
 )
-_PLACE_NOUNS = r"city|cities|country|countries|place|region|location|prefecture|state|island"
+_PLACE_NOUNS = (
+    r"city|cities|country|countries|place|places|region|location|prefecture|state|island|site"
+)
 _NAME_NOUNS = (
     r"program(?:me)?s?|initiatives?|labs?|laborator(?:y|ies)|assistants?|tools?|services?|"
-    r"strategy|process|challenge|platform|products?|models?|hub|fund|project|scheme|policy|chips?"
+    r"strategy|process|challenge|platform|products?|models?|hub|fund|project|scheme|policy"
+)
+_ROLES = (
+    r"ceo|cto|cfo|coo|president|chairman|chairperson|chair|governor|minister|prime minister|"
+    r"head|founder|director|author|writer|reporter|spokesperson|ambassador|mayor|secretary"
 )
 _NOT_AUX = r"(?!(?:is|are|was|were|will|would|does|do|did|has|have|can|could|should)\b)"
+_WHICH = rf"\b(?:what|which) {_NOT_AUX}(?:[\w-]+ ){{0,2}}"
 # Ordered: the first pattern that matches decides the kind.
 _RULES: list[tuple[re.Pattern[str], Kind]] = [
     (re.compile(r"\bhow many (?:years|months|decades|weeks|days)\b"), Kind.DURATION),
     (
         re.compile(
-            r"\b(?:how long|for how long|over what (?:period|time)|what (?:period|timeframe|time frame)|how many years)\b"
+            r"\b(?:how long|over what (?:period|time)|what (?:period|timeframe|time frame)|"
+            r"how many years)\b"
         ),
         Kind.DURATION,
     ),
     (re.compile(r"\b(?:what|which) (?:percentage|percent|share|proportion)\b"), Kind.PERCENT),
     (
         re.compile(
-            r"\bhow much\b|\bhow big\b|\bhow large\b|\bwhat (?:amount|sum|figure|value)\b|\bworth\b|\bhow much money\b"
+            r"\bhow much\b|\bhow big\b|\bhow large\b|\bwhat (?:amount|sum|figure|value)\b|"
+            r"\bworth\b|\bamount (?:to|of)\b|\b(?:size|value|total) of\b|\bin [\w ]{0,20}dollars\b|"
+            r"\bhow much money\b"
         ),
         Kind.MONEY,
     ),
     (re.compile(r"\bhow many\b|\bwhat number\b|\bnumber of\b"), Kind.COUNT),
     (
         re.compile(
-            r"\bwhen\b|\b(?:what|which) (?:year|date|day|month)\b|\bby what (?:year|date)\b|\bin what year\b"
+            r"\bwhen\b|\b(?:what|which) (?:year|date|day|month)\b|\bby what (?:year|date)\b|"
+            r"\bin what year\b"
         ),
         Kind.DATE,
     ),
-    (
-        re.compile(rf"\b(?:what|which) {_NOT_AUX}(?:\w+ )?(?:{_PLACE_NOUNS})\b|\bwhere\b"),
-        Kind.PLACE,
-    ),
-    (re.compile(rf"\b(?:what|which) {_NOT_AUX}(?:\w+ )?(?:{_ORG_NOUNS})\b"), Kind.ORG),
+    (re.compile(rf"{_WHICH}(?:{_PLACE_NOUNS})\b|\bwhere\b"), Kind.PLACE),
+    (re.compile(rf"{_WHICH}(?:{_ORG_NOUNS})\b"), Kind.ORG),
     (
         re.compile(
-            r"\bwho\b|\bwhose\b|\bwhich (?:person|executive|minister|official|leader|ceo|president)\b"
+            rf"\bwho\b|\bwhom\b|\bwhose\b|\bwhich (?:person|executive|official|leader)\b|"
+            rf"(?:^|\s)(?:{_ROLES})(?: of [\w ]+)?(?: name)?$|\b(?:{_ROLES}) name\b"
         ),
         Kind.PERSON,
     ),
     (
         re.compile(
-            rf"\b(?:what|which) {_NOT_AUX}(?:\w+ ){{0,2}}(?:{_NAME_NOUNS})\b|\bwhat is (?:the )?name\b|\bcalled\b"
+            rf"\b(?:what|which) {_NOT_AUX}(?:[\w-]+ ){{0,2}}(?:{_NAME_NOUNS})\b|"
+            r"\bwhat is (?:the )?name\b|\bcalled\b"
         ),
         Kind.NAME,
     ),
     (
         re.compile(
-            r"\bwhy\b|\bwhat (?:is|was|are) the (?:goal|aim|purpose|reason|motivation|objective)s?\b|\bfor what purpose\b"
+            r"\bwhy\b|\bwhat (?:is|was|are) the (?:goal|aim|purpose|reason|motivation|objective)s?\b|"
+            r"\bfor what purpose\b"
         ),
         Kind.REASON,
     ),
 ]
-_WH = frozenset(["what", "which", "who", "whom", "whose", "when", "where", "why", "how"])
+_WH = ("what", "which", "who", "whom", "whose", "when", "where", "why", "how")
+_CURRENCIES = {
+    "singapore": "S$",
+    "sgd": "S$",
+    "us": "US$",
+    "usd": "US$",
+    "american": "US$",
+    "australian": "A$",
+    "canadian": "C$",
+    "hong kong": "HK$",
+    "yen": "¥",
+    "euro": "€",
+    "euros": "€",
+    "pound": "£",
+    "pounds": "£",
+}
 
 
 @dataclass(frozen=True)
@@ -90,10 +116,33 @@ class Question:
     kind: Kind
     terms: tuple[str, ...]  # stemmed content words
     entities: tuple[str, ...]  # capitalised names and numbers, lower-cased: must be supported
+    focus: tuple[str, ...]  # stems of the noun the question asks about ("how many WORKERS")
+    currency: str | None  # "S$" when asked "in Singapore dollars"
+    wh: str | None  # the question word, typos mended
+
+
+def _mend_wh(ws: list[str]) -> list[str]:
+    """Mend a misspelt leading question word ('wher' -> 'where'): one edit away, 4+ letters."""
+    if not ws or ws[0] in _WH or len(ws[0]) < 4:
+        return ws
+    # a dropped or added letter is the commoner slip, so try those before a changed letter
+    for wh in sorted(_WH, key=lambda w: len(w) == len(ws[0])):
+        if _one_edit(ws[0], wh):
+            return [wh, *ws[1:]]
+    return ws
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 def classify(text: str) -> Kind:
-    q = " ".join(words(text))
+    q = " ".join(_mend_wh(words(text)))
     for pattern, kind in _RULES:
         if pattern.search(q):
             return kind
@@ -101,23 +150,81 @@ def classify(text: str) -> Kind:
 
 
 _ENTITY = re.compile(r"(?<![\w$])(?:[A-Z][\w&.'’-]*[A-Za-z0-9]|[A-Z]|\d[\d,.]*\d|\d)")
+_FOCUS = re.compile(
+    rf"\b(?:how (?:many|much)|(?:which|what|whose)"
+    rf"(?:\s+(?:is|was|are|were)(?:\s+the|\s+[a-z]+(?=\s+[a-z]+\s+(?:of|in)\b))?)?)\s+{_NOT_AUX}"
+    rf"((?:[a-z][\w-]*\s+){{0,3}}?[a-z][\w-]*)"
+    r"(?=\s+(?:will|would|is|are|was|were|does|do|did|has|have|can|could|should|of|in|to|for|"
+    r"from|on|at|by|that|which|who|with|get)\b|\s*$)"
+)
 
 
 def _entities(text: str) -> tuple[str, ...]:
-    """Capitalised words (not the first word of the question) and numbers."""
-    found = []
+    """Capitalised words (not the first word of the question) and numbers, lower-cased."""
+    found: list[str] = []
     for m in _ENTITY.finditer(text):
-        token = m.group().lower().replace("’", "'").rstrip(".")
-        if m.start() == 0 or token in _WH or token in STOPWORDS:
+        if m.start() == 0:
             continue
-        found.append(token)
+        found.extend(t for t in words(m.group()) if t not in _WH and t not in STOPWORDS)
     return tuple(dict.fromkeys(found))
 
 
+_GENERIC_FOCUS = frozenset(
+    "size amount value number total figure sum kind type sort name people thing things year "
+    "years date day month period time city country place location percentage percent share "
+    "site region person".split()
+)
+
+
+def _focus(ws: list[str]) -> tuple[str, ...]:
+    """The head noun the question asks about: 'how many WORKERS', 'what is the BUDGET of'."""
+    joined = " ".join(ws)
+    m = _FOCUS.search(joined) or re.search(rf"\b(?:which|what)\s+{_NOT_AUX}(\w+)", joined)
+    if not m:
+        return ()
+    heads = [w for w in m.group(1).split() if w not in STOPWORDS and w not in _GENERIC_FOCUS]
+    return (stem(heads[-1]),) if heads else ()
+
+
+def _currency(q: str) -> str | None:
+    if not re.search(r"\b(?:dollars?|yen|euros?|pounds?)\b", q):
+        return None
+    for name, symbol in _CURRENCIES.items():
+        if re.search(rf"\b{name}\b", q):
+            return symbol
+    return None
+
+
 def analyse(text: str) -> Question:
+    ws = _mend_wh(words(text))
+    joined = " ".join(ws)
+    currency = _currency(joined)
+    # "in Singapore dollars" names the unit of the answer, not something the text must say
+    unit = (
+        {
+            "singapore",
+            "dollar",
+            "dollars",
+            "us",
+            "usd",
+            "yen",
+            "euro",
+            "euros",
+            "pound",
+            "pounds",
+            "american",
+            "australian",
+            "canadian",
+        }
+        if currency
+        else set()
+    )
     return Question(
         text=text,
         kind=classify(text),
-        terms=tuple(dict.fromkeys(stem(w) for w in words(text) if w not in STOPWORDS)),
-        entities=_entities(text),
+        terms=tuple(dict.fromkeys(stem(w) for w in ws if w not in STOPWORDS and w not in unit)),
+        entities=tuple(e for e in _entities(text) if e not in unit),
+        focus=_focus(ws),
+        currency=currency,
+        wh=ws[0] if ws and ws[0] in _WH else next((w for w in ws if w in _WH), None),
     )

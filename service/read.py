@@ -1,8 +1,8 @@
 """The reader: pick the sentences that answer, cut the short span asked for, decide to abstain.
 
 Each step is a small function over plain data so that it can be tested alone:
-``score_sentences`` ranks candidate sentences, ``pick_span`` extracts the answer of the
-asked kind, ``confidence`` turns the evidence into a 0..1 score, ``cite`` chooses one
+``Reader.score_sentences`` ranks candidate sentences, ``pick_span`` extracts the answer of
+the asked kind, ``confidence`` turns the evidence into a 0..1 score, ``cite`` chooses one
 sentence per article that states the same answer.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ import numpy as np
 from index.store import IndexStore
 from index.types import Hit, Sentence
 from service.question import Kind, Question
-from service.spans import candidates
+from service.spans import candidates, open_spans
 from service.text import STOPWORDS, stem, terms, words
 
 TYPED = frozenset(
@@ -34,6 +35,8 @@ TYPED = frozenset(
         Kind.NAME,
     }
 )
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_CURRENCY = re.compile(r"(?:US|S|A|C|HK|NZ)?\\?\$|€|£|¥")
 
 
 @dataclass(frozen=True)
@@ -44,8 +47,10 @@ class Evidence:
     score: float  # ranking score
     dense: float  # cosine between question and sentence
     coverage: float  # IDF-weighted share of the question's terms found (sentence + context)
+    missing: float  # 0..1: weight of the rarest question term not found, against the rarest term
     entities: float  # share of the question's names and numbers found
-    spans: tuple[tuple[int, int], ...]  # typed candidates, offsets into the sentence
+    focus: float  # share of the asked-about noun's words found
+    spans: tuple[tuple[int, int], ...]  # answer candidates, offsets into the sentence
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,11 @@ class Reading:
     confidence: float
     evidence: tuple[Evidence, ...]  # cited sentences, strongest first, one per article
     closest: tuple[Evidence, ...]  # best sentences overall, for an abstention's "closest sources"
+
+
+def _opens_with_span(q: Question) -> bool:
+    """Open 'what/which X' questions are answered with a phrase; others with the sentence."""
+    return q.kind is Kind.OTHER and q.wh in ("what", "which") and bool(q.focus)
 
 
 class Reader:
@@ -74,51 +84,67 @@ class Reader:
                 df[t] = df.get(t, 0) + 1
         n = max(1, len(self._terms))
         self._idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
-        self._max_idf = math.log((n + 1) / 0.5)
+        # A word the articles never use may be a paraphrase: weigh it like a typical word.
+        self._unseen_idf = statistics.median(self._idf.values()) if self._idf else 1.0
         self._titles = {
             d.doc_id: frozenset(words(d.title or "")) | frozenset(terms(d.title or ""))
             for d in store.documents.values()
         }
+        self.common = frozenset(
+            m.group().lower()
+            for s in store.sentences
+            for m in _TOKEN.finditer(s.text)
+            if m.group()[0].islower()
+        )
 
-    # -- evidence -----------------------------------------------------------------------
-    def _context(self, sentence: Sentence) -> frozenset[str]:
-        """Terms of the sentence before (same article): pronouns often point there."""
+    def idf(self, term: str) -> float:
+        return self._idf.get(term, self._unseen_idf)
+
+    def _prev(self, sentence: Sentence) -> int | None:
+        """The sentence before, in the same article: pronouns often point there."""
         prev = sentence.sentence_id - 1
         if prev >= 0 and self.store.sentences[prev].doc_id == sentence.doc_id:
-            return self._terms[prev]
-        return frozenset()
+            return prev
+        return None
 
-    def _coverage(self, q: Question, sentence: Sentence) -> float:
+    def _coverage(self, q: Question, sentence: Sentence, prev: int | None) -> tuple[float, float]:
+        """(IDF-weighted share of question terms found, weight of the rarest one missing)."""
         if not q.terms:
-            return 0.0
-        own, ctx = self._terms[sentence.sentence_id], self._context(sentence)
-        total = got = 0.0
+            return 0.0, 0.0
+        own = self._terms[sentence.sentence_id]
+        ctx = self._terms[prev] if prev is not None else frozenset()
+        total = got = rarest = rarest_missing = 0.0
         for t in q.terms:
-            w = self._idf.get(t, self._max_idf)
+            w = self.idf(t)
             total += w
+            rarest = max(rarest, w)
             if t in own:
                 got += w
-            elif t in ctx or t in self._titles[sentence.doc_id]:
+            elif t in ctx:
                 got += 0.5 * w
-        return got / total if total else 0.0
+            else:
+                rarest_missing = max(rarest_missing, w)
+        return (got / total if total else 0.0), (rarest_missing / rarest if rarest else 0.0)
 
-    def _entity_support(self, q: Question, sentence: Sentence) -> float:
-        if not q.entities:
+    def _share_found(
+        self, needles: Sequence[str], sentence: Sentence, prev: int | None, stemmed: bool
+    ) -> float:
+        """Share of ``needles`` in the sentence (full credit), the one before or the headline."""
+        if not needles:
             return 1.0
-        own = self._words[sentence.sentence_id]
-        prev = sentence.sentence_id - 1
-        ctx = (
-            self._words[prev]
-            if prev >= 0 and self.store.sentences[prev].doc_id == sentence.doc_id
-            else frozenset()
-        )
+        pool = self._terms if stemmed else self._words
+        own = pool[sentence.sentence_id]
+        ctx = pool[prev] if prev is not None else frozenset()
         title = self._titles[sentence.doc_id]
-        found = 0
-        for e in q.entities:
-            parts = words(e)
-            if parts and all(p in own or p in ctx or p in title or stem(p) in own for p in parts):
-                found += 1
-        return found / len(q.entities)
+        credit = 0.0
+        for n in needles:
+            if _found(n, own):
+                credit += 1.0
+            elif _found(n, ctx):
+                credit += 0.75
+            elif _found(n, title):
+                credit += 0.5
+        return credit / len(needles)
 
     def score_sentences(
         self, q: Question, query_vector: np.ndarray, hits: Sequence[Hit]
@@ -132,88 +158,170 @@ class Reader:
             return []
         ids = sorted(retrieval)
         dense = self.store.sentence_vectors[ids] @ query_vector.astype(np.float32)
-        qwords = set(words(q.text))
+        qwords = frozenset(words(q.text))
         out = []
         for sid, d in zip(ids, dense, strict=True):
             sentence = self.store.sentences[sid]
-            spans = tuple(
-                sp
-                for sp in candidates(q.kind, sentence.text)
-                if not _repeats_question(sentence.text[sp[0] : sp[1]], qwords)
-            )
-            cov = self._coverage(q, sentence)
-            ent = self._entity_support(q, sentence)
-            typed = 1.0 if spans else 0.0
-            score = 0.40 * float(d) + 0.35 * cov + 0.10 * retrieval[sid] + 0.10 * ent
+            prev = self._prev(sentence)
             if q.kind in TYPED:
-                score += 0.15 * typed
-            out.append(Evidence(sentence, score, float(d), cov, ent, spans))
+                spans = tuple(
+                    sp
+                    for sp in candidates(q.kind, sentence.text, self.common)
+                    if not _repeats_question(sentence.text[sp[0] : sp[1]], q.text)
+                )
+            elif _opens_with_span(q):
+                spans = tuple(open_spans(sentence.text, qwords | frozenset(q.terms)))
+            else:
+                spans = ()
+            cov, missing = self._coverage(q, sentence, prev)
+            ent = self._share_found(
+                [w for e in q.entities for w in words(e)], sentence, prev, stemmed=False
+            )
+            foc = self._share_found(q.focus, sentence, prev, stemmed=True)
+            score = 0.40 * float(d) + 0.30 * cov + 0.10 * retrieval[sid] + 0.10 * ent + 0.10 * foc
+            if q.kind in TYPED and spans:
+                score += 0.15
+            if _is_heading(sentence.text):
+                score -= 0.10
+            out.append(Evidence(sentence, score, float(d), cov, missing, ent, foc, spans))
         out.sort(key=lambda e: (-e.score, e.sentence.sentence_id))
         return out
 
-    # -- reading ------------------------------------------------------------------------
-    def read(self, q: Question, query_vector: np.ndarray, hits: Sequence[Hit]) -> Reading:
+    def proximity(self, q: Question, ev: Evidence, span: tuple[int, int]) -> float:
+        """0..1: how close the span sits to the question's words, rarer words counting more."""
+        text = ev.sentence.text
+        nearest: dict[str, float] = {}
+        centre = (span[0] + span[1]) / 2
+        for m in _TOKEN.finditer(text):
+            if span[0] <= m.start() < span[1]:
+                continue
+            t = stem(m.group().lower())
+            if t in q.terms:
+                d = abs(m.start() - centre)
+                nearest[t] = min(nearest.get(t, d), d)
+        if not nearest:
+            return 0.0
+        total = sum(self.idf(t) for t in q.terms) or 1.0
+        return sum(self.idf(t) / (1.0 + d / 30.0) for t, d in nearest.items()) / total
+
+    def rarity(self, piece: str) -> float:
+        """0..1: how rare the span's words are in the articles; 'Japan' is everywhere."""
+        ts = terms(piece)
+        if not ts:
+            return 0.0
+        return min(1.0, max(self.idf(t) for t in ts) / max(self._idf.values(), default=1.0))
+
+    def pick_span(
+        self, q: Question, ranked: Sequence[Evidence]
+    ) -> tuple[Evidence, tuple[int, int] | None]:
+        """The best (sentence, span); span None means 'answer with the whole sentence'."""
+        if q.kind not in TYPED and not _opens_with_span(q):
+            return ranked[0], None
+        pool = ranked[:6] if q.kind in TYPED else ranked[:1]
+        top = ranked[0].score
+        best: tuple[float, Evidence, tuple[int, int]] | None = None
+        for ev in pool:
+            if ev.score < top - 0.15:
+                break
+            for sp in ev.spans:
+                s = (
+                    ev.score
+                    + 0.15 * self.proximity(q, ev, sp)
+                    + _span_prior(q, ev, sp)
+                    + 0.05 * self.rarity(ev.sentence.text[sp[0] : sp[1]])
+                )
+                if best is None or s > best[0]:
+                    best = (s, ev, sp)
+        if best is None:
+            return ranked[0], None
+        return best[1], best[2]
+
+    def read(
+        self,
+        q: Question,
+        query_vector: np.ndarray,
+        hits: Sequence[Hit],
+        abstain_threshold: float | None = None,
+    ) -> Reading:
         ranked = self.score_sentences(q, query_vector, hits)
         if not ranked:
             return Reading(None, None, 0.0, (), ())
-        best, span = pick_span(q, ranked)
+        best, span = self.pick_span(q, ranked)
         conf = confidence(q, best, span is not None)
         closest = tuple(_one_per_doc(ranked)[:3])
-        if conf < self.abstain_threshold:
+        threshold = self.abstain_threshold if abstain_threshold is None else abstain_threshold
+        if conf < threshold:
             return Reading(None, None, conf, (), closest)
         s = best.sentence
         if span is None:
             answer, start = s.text, s.start
         else:
             answer, start = s.text[span[0] : span[1]], s.start + span[0]
-        cited = cite(q, best, answer if span else None, ranked, self.cite_threshold)
+        cited = cite(
+            q, best, answer if span and q.kind in TYPED else None, ranked, self.cite_threshold
+        )
         return Reading(answer, start, conf, cited, closest)
 
 
-def _repeats_question(span_text: str, qwords: set[str]) -> bool:
-    """A span whose every word already appears in the question tells the asker nothing."""
+def _found(needle: str, pool: frozenset[str]) -> bool:
+    """In the pool, or sharing a 5-letter stem with a word of it ('Japanese' ~ 'Japan')."""
+    if needle in pool:
+        return True
+    return len(needle) >= 5 and any(len(w) >= 5 and w[:5] == needle[:5] for w in pool)
+
+
+def _is_heading(text: str) -> bool:
+    """Section headings and list labels: short, or ending with a colon."""
+    return len(text.split()) < 5 or text.rstrip().endswith(":")
+
+
+def _repeats_question(span_text: str, question: str) -> bool:
+    """A span the question already says ('Keio University' when asked about Keio University)."""
     ws = [w for w in words(span_text) if w not in STOPWORDS]
-    return bool(ws) and all(w in qwords for w in ws)
+    qws = words(question)
+    if not ws or not all(w in qws for w in ws):
+        return False
+    return len(ws) == 1 or " ".join(words(span_text)) in " ".join(qws)
 
 
-def _proximity(q: Question, evidence: Evidence, span: tuple[int, int]) -> float:
-    """1 when the span sits right beside a question term, falling off with distance."""
-    text = evidence.sentence.text
-    positions = [
-        m.start() for m in re.finditer(r"[A-Za-z0-9]+", text) if stem(m.group().lower()) in q.terms
-    ]
-    if not positions:
-        return 0.0
-    centre = (span[0] + span[1]) / 2
-    distance = min(abs(p - centre) for p in positions)
-    return 1.0 / (1.0 + distance / 40.0)
+def _span_prior(q: Question, ev: Evidence, span: tuple[int, int]) -> float:
+    """Small preferences by kind: the asked currency, the main figure over a conversion."""
+    text = ev.sentence.text
+    piece = text[span[0] : span[1]]
+    bonus = 0.0
+    in_parens = text[: span[0]].count("(") > text[: span[0]].count(")")
+    if q.kind is Kind.MONEY and q.currency:
+        m = _CURRENCY.search(piece)
+        sym = m.group().replace("\\", "") if m else ""
+        same = sym == q.currency or (q.currency == "US$" and sym == "$")
+        bonus += 0.2 if same else -0.2
+    elif in_parens:
+        bonus -= 0.05
+    if q.kind is Kind.OTHER:
+        n = len(piece.split())
+        bonus -= 0.01 * max(0, n - 6)
+        if text[span[0] - 1 : span[0]] in ("“", '"'):
+            bonus += 0.1  # a quoted phrase is usually the thing asked about
+    # "which ministry" -> a span that says "Ministry"
+    if q.kind in (Kind.ORG, Kind.PLACE, Kind.NAME) and any(
+        stem(w) in q.focus for w in words(piece)
+    ):
+        bonus += 0.2
+    return bonus
 
 
-def pick_span(q: Question, ranked: Sequence[Evidence]) -> tuple[Evidence, tuple[int, int] | None]:
-    """The best (sentence, span) for the question; span None means 'answer with the sentence'."""
-    if q.kind not in TYPED:
-        return ranked[0], None
-    best: tuple[float, Evidence, tuple[int, int]] | None = None
-    top = ranked[0].score
-    for ev in ranked[:6]:
-        if ev.score < top - 0.15:
-            break
-        for sp in ev.spans:
-            s = ev.score + 0.08 * _proximity(q, ev, sp)
-            if best is None or s > best[0]:
-                best = (s, ev, sp)
-    if best is None:
-        return ranked[0], None
-    return best[1], best[2]
-
-
-def confidence(q: Question, best: Evidence, typed_found: bool) -> float:
-    """0..1 from the reading evidence: are the question's words and names in the sentence?"""
-    dense = min(1.0, max(0.0, best.dense) / 0.6)
-    raw = 0.5 * best.coverage + 0.5 * dense
-    if q.kind in TYPED and not typed_found:
-        raw *= 0.7
-    raw *= best.entities**1.5
+def confidence(q: Question, best: Evidence, span_found: bool) -> float:
+    """0..1 from the reading evidence: are the question's words, names and focus supported?"""
+    dense = min(1.0, max(0.0, (best.dense - 0.25) / 0.45))
+    raw = 0.3 * best.coverage + 0.7 * dense
+    if q.kind in TYPED and not span_found:
+        raw *= 0.4  # nothing of the asked kind (no amount for "how much"): not answered here
+    raw *= 0.3 + 0.7 * best.entities
+    if q.kind in (Kind.COUNT, Kind.MONEY, Kind.PERCENT, Kind.OTHER, Kind.REASON):
+        raw *= 0.5 + 0.5 * best.focus  # "how many EMPLOYEES": the sentence must be about them
+    raw *= 1.0 - 0.3 * best.missing
+    if q.kind not in TYPED and not span_found:
+        raw *= 0.85  # a whole sentence answers less precisely than a span
     return round(max(0.0, min(1.0, raw)), 4)
 
 
@@ -238,7 +346,7 @@ def cite(
 ) -> tuple[Evidence, ...]:
     """The answering sentence first, then the best sentence of each other article saying the same.
 
-    ``span`` is the short answer when one was cut from the sentence, else None.
+    ``span`` is the short typed answer when one was cut from the sentence, else None.
     """
     key = answer_key(span) if span else ""
     cited = [best]

@@ -13,6 +13,7 @@ from index.types import Chunk, Hit
 from service.text import terms
 
 log = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 RRF_K = 60  # the usual constant from Cormack et al.; flattens the head of each ranking
 

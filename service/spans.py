@@ -42,6 +42,11 @@ DURATION = re.compile(
 PROPER = re.compile(
     r"(?:[A-Z][\w&’'.-]*[\w&]|[A-Z])(?:\s(?:(?:of|for|de)\s(?:the\s)?)?(?:[A-Z][\w&’'.-]*[\w&]|[A-Z]))*"
 )
+# Lists of proper nouns: "Ministry of Economy, Trade and Industry", "China and Russia".
+_LIST_SEP = r"(?:,\s(?:the\s)?|\s(?:and|&)\s(?:the\s)?|,\sand\s(?:the\s)?)"
+PROPER_LIST = re.compile(
+    rf"(?:{PROPER.pattern})(?:\s\([A-Z]{{2,}}\))?(?:{_LIST_SEP}(?:{PROPER.pattern})(?:\s\([A-Z]{{2,}}\))?)*"
+)
 _ORG_WORDS = re.compile(
     r"\b(?:University|Universities|Ministry|Government|Institute|Secretariat|Partnership|Inc|Corp|"
     r"Corporation|Networks?|Group|Office|Agency|Council|Headquarters|Chamber|Commission|Bank|"
@@ -106,22 +111,24 @@ def _find(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start()]
 
 
-def _proper_runs(text: str) -> list[tuple[int, int]]:
-    """Proper-noun runs, without a leading sentence word such as 'The' or 'Meanwhile'."""
+def _proper_runs(
+    text: str, common: frozenset[str], pattern: re.Pattern[str] = PROPER
+) -> list[tuple[int, int]]:
+    """Proper-noun runs, without a sentence-initial common word such as 'The' or 'Opening'."""
     runs = []
-    for m in PROPER.finditer(text):
+    for m in pattern.finditer(text):
         start, end = m.start(), m.end()
         piece = text[start:end]
         first = piece.split(" ", 1)[0]
-        if first in _NOT_NAME_START:
+        at_start = not text[:start].strip(" \"'“‘([")
+        drop_first = first in _NOT_NAME_START or (at_start and first.lower() in common)
+        if drop_first and not (first == "The" and _ORG_WORDS.search(piece)):
             if " " not in piece:
                 continue
-            # keep "The University of Tokyo" whole, drop a sentence-initial "Meanwhile"
-            if first not in ("The",) or not _ORG_WORDS.search(piece):
-                start += len(first) + 1
+            start += len(first) + 1
         piece = text[start:end].rstrip(".’'")
         end = start + len(piece)
-        if piece.endswith("’s") or piece.endswith("'s"):
+        if piece.endswith(("’s", "'s")):
             end -= 2
         if end > start:
             runs.append((start, end))
@@ -134,10 +141,10 @@ _TITLE_WORDS = re.compile(
 )
 
 
-def _persons(text: str) -> list[tuple[int, int]]:
+def _persons(text: str, common: frozenset[str]) -> list[tuple[int, int]]:
     """Runs of 2-3 name-like words inside proper-noun runs, past titles and company names."""
     out = []
-    for s, e in _proper_runs(text):
+    for s, e in _proper_runs(text, common):
         group: list[tuple[int, int]] = []
         for m in re.finditer(r"\S+", text[s:e]):
             tok = m.group()
@@ -159,40 +166,111 @@ def _persons(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _orgs(text: str) -> list[tuple[int, int]]:
+def _runs_and_lists(text: str, common: frozenset[str]) -> list[tuple[int, int]]:
+    """Each proper-noun run, and each list of them ('China and Russia') as one more candidate."""
+    runs = _proper_runs(text, common) + _proper_runs(text, common, PROPER_LIST)
+    return sorted(set(runs))
+
+
+def _orgs(text: str, common: frozenset[str]) -> list[tuple[int, int]]:
     out = []
-    for s, e in _proper_runs(text):
+    for s, e in _runs_and_lists(text, common):
         piece = text[s:e]
-        tokens = piece.split()
-        is_acronym = len(tokens) == 1 and piece.isupper() and len(piece) > 1
+        is_acronym = " " not in piece and piece.isupper() and len(piece) > 2
         if _ORG_WORDS.search(piece) or is_acronym:
             out.append((s, e))
     return out
 
 
-def _places(text: str) -> list[tuple[int, int]]:
-    return [(s, e) for s, e in _proper_runs(text) if _PLACE_WORDS.search(text[s:e])]
-
-
-def _names(text: str) -> list[tuple[int, int]]:
-    """Titles of programmes, products, labs: multi-word proper runs or quoted titles."""
-    out = [(m.start() + 1, m.end() - 1) for m in re.finditer(r"[“\"][^”\"]{3,80}[”\"]", text)]
-    for s, e in _proper_runs(text):
-        if len(text[s:e].split()) >= 2 or text[s:e].isupper():
+def _places(text: str, common: frozenset[str]) -> list[tuple[int, int]]:
+    out = []
+    for s, e in _runs_and_lists(text, common):
+        piece = text[s:e]
+        if _PLACE_WORDS.search(piece) and not _ORG_WORDS.search(piece):
             out.append((s, e))
     return out
 
 
-EXTRACTORS: dict[Kind, Callable[[str], list[tuple[int, int]]]] = {
-    Kind.MONEY: lambda t: _find(MONEY, t),
-    Kind.PERCENT: lambda t: _find(PERCENT, t),
-    Kind.COUNT: lambda t: [
-        (s, e)
-        for s, e in _find(COUNT, t)
-        if not _inside_any((s, e), _find(MONEY, t) + _find(DATE, t))
-    ],
-    Kind.DATE: lambda t: _find(DATE, t),
-    Kind.DURATION: lambda t: _find(DURATION, t),
+_QUOTED = re.compile(r"[“\"]([^”\"]{3,80})[”\"]")
+
+
+def _quoted(text: str) -> list[tuple[int, int]]:
+    """Inside quotation marks, without a trailing comma or full stop."""
+    out = []
+    for m in _QUOTED.finditer(text):
+        s, e = m.start(1), m.end(1)
+        while e > s and text[e - 1] in ".,;:":
+            e -= 1
+        out.append((s, e))
+    return out
+
+
+def _names(text: str, common: frozenset[str]) -> list[tuple[int, int]]:
+    """Titles of programmes, products, labs: quoted titles, multi-word runs, long acronyms."""
+    out = _quoted(text)
+    for s, e in _proper_runs(text, common):
+        piece = text[s:e]
+        if len(piece.split()) >= 2 or (piece.isupper() and len(piece) > 2):
+            out.append((s, e))
+    return out
+
+
+_FUNCTION = frozenset(
+    "a an the its their his her our this that these those to of and or with for by in on at "
+    "as from into will would be is are was were has have had it which who that also than "
+    "such including".split()
+)
+_BREAK = re.compile(r"[,;:()\[\]—–]|\s-\s")
+
+
+def open_spans(text: str, question_words: frozenset[str]) -> list[tuple[int, int]]:
+    """Phrases of the sentence that the question does not already say, for open questions.
+
+    The sentence is cut at punctuation and at the question's own words; what is left,
+    trimmed of function words at both ends, are the candidates (1-10 words).
+    """
+    out = _quoted(text)
+    tokens = [(m.start(), m.end(), m.group()) for m in re.finditer(r"[^\s,;:()\[\]]+", text)]
+    run: list[tuple[int, int, str]] = []
+
+    def flush() -> None:
+        while run and run[0][2].lower() in _FUNCTION:
+            run.pop(0)
+        while run and run[-1][2].lower().strip(".") in _FUNCTION:
+            run.pop()
+        if run and len(run) <= 10:
+            start, end = run[0][0], run[-1][1]
+            while end > start and text[end - 1] in ".!?":
+                end -= 1
+            if end > start:
+                out.append((start, end))
+        run.clear()
+
+    prev_end = 0
+    for s, e, tok in tokens:
+        if _BREAK.search(text[prev_end:s]):
+            flush()
+        prev_end = e
+        key = tok.lower().strip(".’'\"“”").replace("’s", "").replace("'s", "")
+        if key in question_words:
+            flush()
+            continue
+        run.append((s, e, tok))
+    flush()
+    return out
+
+
+def _counts(text: str) -> list[tuple[int, int]]:
+    taken = _find(MONEY, text) + _find(DATE, text) + _find(DURATION, text) + _find(PERCENT, text)
+    return [sp for sp in _find(COUNT, text) if not _overlaps_any(sp, taken)]
+
+
+EXTRACTORS: dict[Kind, Callable[[str, frozenset[str]], list[tuple[int, int]]]] = {
+    Kind.MONEY: lambda t, c: _find(MONEY, t),
+    Kind.PERCENT: lambda t, c: _find(PERCENT, t),
+    Kind.COUNT: lambda t, c: _counts(t),
+    Kind.DATE: lambda t, c: _find(DATE, t),
+    Kind.DURATION: lambda t, c: _find(DURATION, t),
     Kind.PERSON: _persons,
     Kind.ORG: _orgs,
     Kind.PLACE: _places,
@@ -200,11 +278,17 @@ EXTRACTORS: dict[Kind, Callable[[str], list[tuple[int, int]]]] = {
 }
 
 
-def _inside_any(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
-    return any(s <= span[0] and span[1] <= e for s, e in others)
+def _overlaps_any(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
+    return any(s < span[1] and span[0] < e for s, e in others)
 
 
-def candidates(kind: Kind, text: str) -> list[tuple[int, int]]:
-    """Spans of ``text`` that could answer a question of this kind (empty for open kinds)."""
+def candidates(
+    kind: Kind, text: str, common: frozenset[str] = frozenset()
+) -> list[tuple[int, int]]:
+    """Spans of ``text`` that could answer a question of this kind (empty for open kinds).
+
+    ``common`` holds words seen in lower case in the corpus: a sentence-initial capital on
+    one of them ('Opening', 'Meanwhile') does not start a name.
+    """
     extractor = EXTRACTORS.get(kind)
-    return extractor(text) if extractor else []
+    return extractor(text, common) if extractor else []

