@@ -43,12 +43,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=Path("reports"), help="folder for the reports")
     p.add_argument("--top-k", type=int, default=5)
     p.add_argument("--check", action="store_true", help="exit 1 when a metric is below its floor")
+    p.add_argument(
+        "--export-feedback",
+        type=Path,
+        metavar="FILE",
+        help="write the Slack 👎 clicks as draft eval items (JSONL) and exit",
+    )
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
     from service.config import get_settings
 
     settings = get_settings()
+    if args.export_feedback:
+        from service.feedback import FeedbackStore
+
+        n = FeedbackStore(settings.feedback_db).export_eval_items(args.export_feedback)
+        print(f"wrote {n} 👎 feedback item(s) to {args.export_feedback}")
+        return 0
     items = load(args.data)
     bad = problems(items, settings.seeds_dir)
     if bad:

@@ -111,6 +111,8 @@ def create_app(
     )
     app.state.rag = state
 
+    _mount_slack(app, settings, state)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
@@ -169,6 +171,23 @@ def create_app(
         return to_response(answer)
 
     return app
+
+
+def _mount_slack(app: FastAPI, settings: Settings, state: AppState) -> None:
+    """Mount POST /slack/events when Slack is configured; say why not otherwise."""
+    if not settings.slack_enabled:
+        log.info("Slack bot not mounted: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to enable it")
+        return
+    from service.feedback import FeedbackStore
+    from service.slack import SlackEndpoint, create_bolt_app
+
+    assert settings.slack_signing_secret is not None  # noqa: S101 - implied by slack_enabled
+    bolt_app = create_bolt_app(
+        settings, lambda: state.pipeline, FeedbackStore(settings.feedback_db)
+    )
+    endpoint = SlackEndpoint(bolt_app, settings.slack_signing_secret.get_secret_value())
+    app.add_api_route("/slack/events", endpoint, methods=["POST"], include_in_schema=False)
+    log.info("Slack bot mounted at POST /slack/events (API %s)", settings.slack_api_url)
 
 
 _TITLES = {

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -31,6 +31,36 @@ class Settings(BaseSettings):
         0.3, ge=0.0, le=1.0, description="further articles are cited at or above this support"
     )
     torch_threads: int = Field(1, ge=1, le=64)
+
+    # Slack: the bot is mounted only when both the token and the signing secret are set.
+    slack_bot_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "RAG_SLACK_BOT_TOKEN")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "RAG_SLACK_SIGNING_SECRET")
+    )
+    slack_app_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "RAG_SLACK_APP_TOKEN")
+    )
+    slack_api_url: str = Field(
+        "https://slack.com/api/",
+        validation_alias=AliasChoices("SLACK_API_URL", "RAG_SLACK_API_URL"),
+    )
+    slack_ephemeral: bool = Field(
+        True, description="/ask answers only the asker, with a Share button"
+    )
+    slack_dedup_seconds: int = Field(600, ge=600, le=86400, description="retried events ignored")
+    feedback_db: Path = Path("var/feedback.sqlite3")
+
+    @property
+    def slack_enabled(self) -> bool:
+        """Both secrets present and non-empty: an empty secret never means 'accept everything'."""
+        return bool(
+            self.slack_bot_token
+            and self.slack_bot_token.get_secret_value().strip()
+            and self.slack_signing_secret
+            and self.slack_signing_secret.get_secret_value().strip()
+        )
 
 
 @lru_cache

@@ -98,3 +98,22 @@ def test_harness_meets_its_floors(pipeline: Pipeline, seeds_dir: Path) -> None:
     assert check_floors(report["overall"], floors) == []
     assert report["overall"]["citation_validity"] == 1.0
     assert len(report["questions"]) == len(items)
+
+
+def test_export_feedback_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from eval.__main__ import main
+    from service.config import get_settings
+    from service.feedback import FeedbackStore
+
+    db = tmp_path / "fb.sqlite3"
+    store = FeedbackStore(db)
+    store.record(user_id="U1", vote="down", question="q1", answer="a", citations=[])
+    store.record(user_id="U1", vote="up", question="q2", answer="b", citations=[])
+    monkeypatch.setenv("RAG_FEEDBACK_DB", str(db))
+    get_settings.cache_clear()
+    try:
+        assert main(["--export-feedback", str(tmp_path / "out.jsonl")]) == 0
+    finally:
+        get_settings.cache_clear()
+    lines = (tmp_path / "out.jsonl").read_text().splitlines()
+    assert [json.loads(x)["question"] for x in lines] == ["q1"]

@@ -1,0 +1,252 @@
+"""The Slack bot: slack-bolt over the same Pipeline as POST /ask.
+
+This is the only module that imports slack_bolt. Mounted in the FastAPI app at
+``POST /slack/events`` when both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set;
+``python -m service.slack --socket`` runs it over Socket Mode instead (SLACK_APP_TOKEN).
+Start-up never calls Slack: the bot's own identity is looked up on the first event.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.adapter.fastapi import SlackRequestHandler
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+from slack_sdk.signature import SignatureVerifier
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from service.config import Settings
+from service.feedback import FeedbackStore
+from service.pipeline import Answer, Pipeline
+from service.slack_blocks import answer_message, error_message, usage_message
+
+log = logging.getLogger(__name__)
+_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+MAX_QUESTION = 1000
+
+
+class EventDeduper:
+    """Remembers (team_id, event_id) pairs for ``ttl`` seconds: a Slack retry is answered once."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._seen: dict[tuple[str, str], float] = {}
+        self._lock = threading.Lock()
+
+    def first_time(self, team_id: str, event_id: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            if len(self._seen) > 10_000 or now % 60 < 1:
+                self._seen = {k: t for k, t in self._seen.items() if now - t < self.ttl}
+            key = (team_id, event_id)
+            seen_at = self._seen.get(key)
+            if seen_at is not None and now - seen_at < self.ttl:
+                return False
+            self._seen[key] = now
+            return True
+
+
+def _question(text: str) -> str:
+    return _MENTION.sub(" ", text or "").strip()[:MAX_QUESTION]
+
+
+def create_bolt_app(
+    settings: Settings,
+    get_pipeline: Callable[[], Pipeline | None],
+    feedback: FeedbackStore,
+) -> App:
+    """A bolt App whose listeners all answer through ``get_pipeline().ask``."""
+    assert settings.slack_bot_token and settings.slack_signing_secret  # noqa: S101
+    client = WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        retry_handlers=[
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ConnectionErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        token_verification_enabled=False,  # no auth.test at start-up
+        process_before_response=False,  # ack first, answer afterwards
+        raise_error_for_unhandled_request=False,
+    )
+    deduper = EventDeduper(settings.slack_dedup_seconds)
+    ephemeral = settings.slack_ephemeral
+
+    def answer(question: str) -> tuple[str, list[dict[str, Any]], Answer | None]:
+        pipeline = get_pipeline()
+        if pipeline is None:
+            text = "Sorry, I'm still starting up. Please ask again in a minute."
+            return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}], None
+        result = pipeline.ask(question)
+        fallback, blocks = answer_message(result, share_button=False)
+        return fallback, blocks, result
+
+    @app.middleware
+    def drop_retries(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
+        event_id = body.get("event_id")
+        if event_id and not deduper.first_time(str(body.get("team_id", "")), str(event_id)):
+            log.info("ignoring a repeated delivery of event %s", event_id)
+            return BoltResponse(status=200, body="")
+        next()
+        return None
+
+    @app.command("/ask")
+    def ask_command(ack: Any, command: dict[str, Any], respond: Any) -> None:
+        ack()
+        question = _question(command.get("text", ""))
+        try:
+            if not question:
+                text, blocks = usage_message()
+                respond(text=text, blocks=blocks, response_type="ephemeral")
+                return
+            pipeline = get_pipeline()
+            if pipeline is None:
+                text, blocks, _ = answer(question)
+            else:
+                text, blocks = answer_message(pipeline.ask(question), share_button=ephemeral)
+            respond(
+                text=text, blocks=blocks, response_type="ephemeral" if ephemeral else "in_channel"
+            )
+        except Exception:
+            log.exception("/ask failed")
+            text, blocks = error_message()
+            respond(text=text, blocks=blocks, response_type="ephemeral")
+
+    def reply(event: dict[str, Any], say: Any, thread_ts: str | None) -> None:
+        question = _question(event.get("text", ""))
+        try:
+            if not question:
+                text, blocks = usage_message()
+            else:
+                text, blocks, _ = answer(question)
+        except Exception:
+            log.exception("answering a Slack message failed")
+            text, blocks = error_message()
+        say(text=text, blocks=blocks, thread_ts=thread_ts)
+
+    @app.event("app_mention")
+    def on_mention(event: dict[str, Any], say: Any) -> None:
+        if event.get("bot_id"):
+            return
+        reply(event, say, event.get("thread_ts") or event.get("ts"))
+
+    @app.event("message")
+    def on_message(event: dict[str, Any], say: Any) -> None:
+        if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
+            return  # channels are answered on mention only; never answer bots
+        reply(event, say, event.get("thread_ts"))
+
+    @app.action("share_answer")
+    def share(ack: Any, body: dict[str, Any], respond: Any) -> None:
+        ack()
+        question = _question(body["actions"][0].get("value", ""))
+        try:
+            text, blocks, _ = answer(question)
+            respond(text=text, blocks=blocks, response_type="in_channel", delete_original=True)
+        except Exception:
+            log.exception("sharing an answer failed")
+            text, blocks = error_message()
+            respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+
+    def vote(ack: Any, body: dict[str, Any], respond: Any, which: str) -> None:
+        ack()
+        try:
+            payload = json.loads(body["actions"][0]["value"])
+            feedback.record(
+                user_id=str(body.get("user", {}).get("id", "")),
+                vote=which,
+                question=str(payload.get("q", "")),
+                answer=payload.get("a"),
+                citations=[{"doc_id": d, "start": s, "end": e} for d, s, e in payload.get("c", [])],
+            )
+            respond(
+                text="Thanks for the feedback!", response_type="ephemeral", replace_original=False
+            )
+        except Exception:
+            log.exception("storing feedback failed")
+
+    @app.action("feedback_up")
+    def up(ack: Any, body: dict[str, Any], respond: Any) -> None:
+        vote(ack, body, respond, "up")
+
+    @app.action("feedback_down")
+    def down(ack: Any, body: dict[str, Any], respond: Any) -> None:
+        vote(ack, body, respond, "down")
+
+    return app
+
+
+def _unauthorized(detail: str) -> Response:
+    return JSONResponse(
+        {"type": "about:blank", "title": "Unauthorized", "status": 401, "detail": detail},
+        status_code=401,
+        media_type="application/problem+json",
+    )
+
+
+class SlackEndpoint:
+    """``POST /slack/events``: verify the signature first, then hand over to bolt in a thread."""
+
+    def __init__(self, bolt_app: App, signing_secret: str) -> None:
+        self.handler = SlackRequestHandler(bolt_app)
+        self.verifier = SignatureVerifier(signing_secret)
+
+    async def __call__(self, request: Request) -> Response:
+        import anyio
+
+        body = await request.body()
+        ts = request.headers.get("x-slack-request-timestamp", "")
+        sig = request.headers.get("x-slack-signature", "")
+        if not ts.isdigit() or not re.fullmatch(r"v0=[0-9a-f]{64}", sig):
+            return _unauthorized("missing or malformed Slack signature headers")
+        if not self.verifier.is_valid(body=body, timestamp=ts, signature=sig):
+            return _unauthorized("invalid or expired Slack signature")
+        bolt_request = to_bolt_request(request, body)
+        bolt_response = await anyio.to_thread.run_sync(self.handler.app.dispatch, bolt_request)
+        return to_starlette_response(bolt_response)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m service.slack --socket`: run the bot over Socket Mode (no public URL)."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from service.config import get_settings
+
+    parser = argparse.ArgumentParser(prog="python -m service.slack")
+    parser.add_argument(
+        "--socket",
+        action="store_true",
+        required=True,
+        help="connect to Slack over Socket Mode (needs SLACK_APP_TOKEN)",
+    )
+    parser.parse_args(argv)
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level)
+    if not settings.slack_enabled or not settings.slack_app_token:
+        print("Socket Mode needs SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_APP_TOKEN")
+        return 2
+    pipeline = Pipeline.from_settings(settings)
+    app = create_bolt_app(settings, lambda: pipeline, FeedbackStore(settings.feedback_db))
+    SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,132 @@
+"""Slack Block Kit messages for answers: pure functions, no Slack library needed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from service.pipeline import Answer, Citation
+
+SECTION_LIMIT = 3000  # characters in a section's text
+BUTTON_VALUE_LIMIT = 2000
+FALLBACK_LIMIT = 4000
+Block = dict[str, Any]
+
+
+def cut(text: str, limit: int) -> str:
+    """Text no longer than ``limit``, marked with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def confidence_words(confidence: float) -> str:
+    if confidence >= 0.7:
+        return "high confidence"
+    if confidence >= 0.45:
+        return "medium confidence"
+    return "low confidence"
+
+
+def _source_line(n: int, c: Citation) -> str:
+    title = escape(c.title or c.doc_id)
+    name = f"<{c.url}|{title}>" if c.url else f"{title} (`{c.doc_id}`)"
+    meta = ", ".join(x for x in (c.source, c.published) if x)
+    return f"{n}. {name}" + (f" — {escape(meta)}" if meta else "")
+
+
+def _sources(citations: tuple[Citation, ...], heading: str) -> Block:
+    lines = [_source_line(i, c) for i, c in enumerate(citations, start=1)]
+    return {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": cut(f"*{heading}*\n" + "\n".join(lines), SECTION_LIMIT)},
+    }
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": cut(text, SECTION_LIMIT)}}
+
+
+def feedback_value(answer: Answer) -> str:
+    """What a 👍/👎 click needs to store, within Slack's button value limit."""
+    payload: dict[str, Any] = {
+        "q": answer.question[:500],
+        "a": answer.text[:500] if answer.text else None,
+        "c": [[c.doc_id, c.start, c.end] for c in answer.citations[:10]],
+    }
+    value = json.dumps(payload, ensure_ascii=False)
+    while len(value) > BUTTON_VALUE_LIMIT and payload["c"]:
+        payload["c"].pop()
+        value = json.dumps(payload, ensure_ascii=False)
+    return value
+
+
+def answer_message(answer: Answer, share_button: bool) -> tuple[str, list[Block]]:
+    """(fallback text, blocks) for an answer or an abstention."""
+    blocks: list[Block] = []
+    if answer.text is None:
+        fallback = "The articles don't say."
+        blocks.append(_section(f"*The articles don't say.*\n>{escape(cut(answer.question, 500))}"))
+        if answer.closest:
+            blocks.append(_sources(answer.closest, "Closest sources"))
+    else:
+        first = answer.citations[0]
+        fallback = cut(answer.text, FALLBACK_LIMIT)
+        blocks.append(_section(f"*{escape(cut(answer.text, 1000))}*"))
+        blocks.append(_section(">" + escape(cut(first.quote, 2500)).replace("\n", "\n>")))
+        blocks.append(_sources(answer.citations, "Sources"))
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": f"{confidence_words(answer.confidence)} ({answer.confidence:.2f})",
+                    }
+                ],
+            }
+        )
+    value = feedback_value(answer)
+    actions: list[Block] = [
+        {
+            "type": "button",
+            "action_id": "feedback_up",
+            "text": {"type": "plain_text", "text": "👍"},
+            "value": value,
+        },
+        {
+            "type": "button",
+            "action_id": "feedback_down",
+            "text": {"type": "plain_text", "text": "👎"},
+            "value": value,
+        },
+    ]
+    if share_button:
+        actions.insert(
+            0,
+            {
+                "type": "button",
+                "action_id": "share_answer",
+                "style": "primary",
+                "text": {"type": "plain_text", "text": "Share in channel"},
+                "value": cut(answer.question, BUTTON_VALUE_LIMIT),
+            },
+        )
+    blocks.append({"type": "actions", "elements": actions})
+    return fallback, blocks
+
+
+def usage_message() -> tuple[str, list[Block]]:
+    text = (
+        "Ask me about the news articles, e.g. `/ask how much is Microsoft investing in "
+        "Japan?` or mention me with your question."
+    )
+    return text, [_section(text)]
+
+
+def error_message() -> tuple[str, list[Block]]:
+    text = "Sorry, something went wrong while answering. Please try again in a moment."
+    return text, [_section(text)]

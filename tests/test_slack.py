@@ -1,0 +1,340 @@
+"""The Slack bot with the real slack-bolt and slack_sdk, a local fake Slack, and no network."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from slack_sdk.signature import Clock, SignatureVerifier
+
+from service.api import create_app
+from service.config import Settings
+from service.feedback import FeedbackStore
+from service.pipeline import Pipeline
+from tests.conftest import Server
+from tests.fake_slack import FakeSlack
+
+pytestmark = pytest.mark.integration
+SECRET = "test-signing-secret"
+
+
+def signed(body: str, secret: str = SECRET, ts: int | None = None) -> dict[str, str]:
+    ts = int(time.time()) if ts is None else ts
+    sig = SignatureVerifier(secret).generate_signature(timestamp=str(ts), body=body)
+    return {"x-slack-request-timestamp": str(ts), "x-slack-signature": str(sig)}
+
+
+class Bot:
+    def __init__(self, server: Server, fake: FakeSlack, feedback: Path) -> None:
+        self.server, self.fake, self.feedback = server, fake, feedback
+
+    def post(self, body: str, ctype: str, headers: dict[str, str] | None = None) -> httpx.Response:
+        h = {"content-type": ctype, **(headers if headers is not None else signed(body))}
+        return httpx.post(f"{self.server.url}/slack/events", content=body, headers=h, timeout=30)
+
+    def command(self, text: str, n: int = 1) -> httpx.Response:
+        body = urlencode(
+            {
+                "command": "/ask",
+                "text": text,
+                "team_id": "T1",
+                "user_id": "U1",
+                "channel_id": "C1",
+                "response_url": f"{self.fake.url}/response/{n}",
+                "trigger_id": "1.2.3",
+            }
+        )
+        return self.post(body, "application/x-www-form-urlencoded")
+
+    def event(
+        self, event: dict[str, Any], event_id: str, retry: int | None = None
+    ) -> httpx.Response:
+        body = json.dumps(
+            {
+                "type": "event_callback",
+                "team_id": "T1",
+                "api_app_id": "A1",
+                "event_id": event_id,
+                "event_time": int(time.time()),
+                "event": event,
+            }
+        )
+        headers = signed(body)
+        if retry is not None:
+            headers |= {"x-slack-retry-num": str(retry), "x-slack-retry-reason": "http_timeout"}
+        return self.post(body, "application/json", headers)
+
+
+def _bot(tmp_path: Path, pipeline: object, fake: FakeSlack) -> Iterator[Bot]:
+    settings = Settings(
+        index_dir=tmp_path,
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SECRET,
+        slack_api_url=f"{fake.url}/api/",
+        feedback_db=tmp_path / "feedback.sqlite3",
+    )
+    app = create_app(settings, pipeline_factory=lambda _s: pipeline)  # type: ignore[arg-type,return-value]
+    with Server(app) as server:
+        server.wait_ready()
+        yield Bot(server, fake, settings.feedback_db)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    with FakeSlack() as f:
+        yield f
+
+
+@pytest.fixture
+def bot(tmp_path: Path, pipeline: Pipeline, fake: FakeSlack) -> Iterator[Bot]:
+    yield from _bot(tmp_path, pipeline, fake)
+
+
+def _text(blocks: list[dict[str, Any]]) -> str:
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+def test_slacks_documented_signing_example_verifies() -> None:
+    # From Slack's "Verifying requests from Slack" page.
+    class Fixed(Clock):
+        def now(self) -> float:
+            return 1531420618.0
+
+    body = (
+        "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id="
+        "G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook"
+        "-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F39770"
+        "0885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d"
+        "2c447fce8b6703c"
+    )
+    verifier = SignatureVerifier("8f742231b10e8888abcd99yyyzzz85a5", clock=Fixed())
+    expected = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"
+    assert verifier.generate_signature(timestamp="1531420618", body=body) == expected
+    assert verifier.is_valid(body=body, timestamp="1531420618", signature=expected)
+
+
+def test_url_verification_challenge(bot: Bot) -> None:
+    body = json.dumps({"type": "url_verification", "challenge": "c-123", "token": "t"})
+    r = bot.post(body, "application/json")
+    assert r.status_code == 200 and r.json() == {"challenge": "c-123"}
+    assert bot.fake.calls == []  # start-up and the handshake never call Slack
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"x-slack-request-timestamp": str(int(time.time())), "x-slack-signature": "v0=" + "0" * 64},
+        {},
+        {"x-slack-request-timestamp": "not-a-number", "x-slack-signature": "v0=abc"},
+        {"x-slack-request-timestamp": "1e30", "x-slack-signature": "garbage"},
+    ],
+    ids=["bad-signature", "missing-headers", "malformed-timestamp", "malformed-both"],
+)
+def test_unsigned_or_malformed_requests_get_401(bot: Bot, headers: dict[str, str]) -> None:
+    r = bot.post("command=%2Fask&text=hi", "application/x-www-form-urlencoded", headers)
+    assert r.status_code == 401
+    assert r.headers["content-type"].startswith("application/problem+json")
+    time.sleep(0.2)
+    assert bot.fake.calls == []
+
+
+def test_stale_timestamp_gets_401(bot: Bot) -> None:
+    body = "command=%2Fask&text=hi"
+    r = bot.post(body, "application/x-www-form-urlencoded", signed(body, ts=int(time.time()) - 600))
+    assert r.status_code == 401 and "expired" in r.json()["detail"]
+
+
+def test_slash_command_answers_through_response_url(bot: Bot) -> None:
+    r = bot.command("How much is Microsoft investing in Japan?")
+    assert r.status_code == 200
+    (posted,) = bot.fake.wait_for("/response/1")
+    assert posted["response_type"] == "ephemeral"
+    blocks = posted["blocks"]
+    assert blocks[0]["text"]["text"].startswith("*") and "2.9 billion" in blocks[0]["text"]["text"]
+    assert blocks[1]["text"]["text"].startswith(">")  # the supporting sentence as a quote
+    assert "*Sources*" in blocks[2]["text"]["text"] and "1. " in blocks[2]["text"]["text"]
+    assert "confidence" in _text(blocks)
+    action_ids = [e["action_id"] for e in blocks[-1]["elements"]]
+    assert action_ids == ["share_answer", "feedback_up", "feedback_down"]
+
+
+def test_empty_command_gets_a_usage_hint(bot: Bot) -> None:
+    bot.command("   ")
+    (posted,) = bot.fake.wait_for("/response/1")
+    assert "/ask" in posted["text"]
+
+
+def test_abstention_says_so_and_lists_closest_sources(bot: Bot) -> None:
+    bot.command("Who won the 2022 World Cup?")
+    (posted,) = bot.fake.wait_for("/response/1")
+    assert "don't say" in posted["text"]
+    assert "Closest sources" in _text(posted["blocks"])
+
+
+def test_mention_is_answered_in_thread_once_despite_retries(bot: Bot) -> None:
+    event = {
+        "type": "app_mention",
+        "user": "U1",
+        "channel": "C1",
+        "ts": "1700000000.000100",
+        "text": "<@UBOT> who is the president of Microsoft Japan?",
+    }
+    assert bot.event(event, "Ev1").status_code == 200
+    assert bot.event(event, "Ev1", retry=1).status_code == 200
+    assert bot.event(event, "Ev1", retry=2).status_code == 200
+    (msg,) = bot.fake.wait_for("chat.postMessage")
+    time.sleep(0.5)
+    assert len(bot.fake.posts("chat.postMessage")) == 1
+    assert msg["thread_ts"] == "1700000000.000100" and msg["channel"] == "C1"
+    assert "Miki Tsusaka" in _text(msg["blocks"])
+
+
+def test_follow_up_in_a_thread_stays_in_that_thread(bot: Bot) -> None:
+    event = {
+        "type": "app_mention",
+        "user": "U1",
+        "channel": "C1",
+        "ts": "1700000000.000300",
+        "thread_ts": "1700000000.000100",
+        "text": "<@UBOT> and how many workers get training?",
+    }
+    bot.event(event, "Ev3")
+    (msg,) = bot.fake.wait_for("chat.postMessage")
+    assert msg["thread_ts"] == "1700000000.000100"
+
+
+def test_direct_message_is_answered_and_bots_are_ignored(bot: Bot) -> None:
+    bot.event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "user": "U2",
+            "channel": "D1",
+            "ts": "1.1",
+            "text": "how many azure data centers are in japan",
+        },
+        "Ev10",
+    )
+    bot.event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "bot_id": "B9",
+            "channel": "D1",
+            "ts": "1.2",
+            "text": "I am another bot",
+        },
+        "Ev11",
+    )
+    bot.event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "subtype": "bot_message",
+            "channel": "D1",
+            "ts": "1.3",
+            "text": "me too",
+        },
+        "Ev12",
+    )
+    (msg,) = bot.fake.wait_for("chat.postMessage")
+    time.sleep(0.5)
+    assert len(bot.fake.posts("chat.postMessage")) == 1
+    assert msg["channel"] == "D1"
+
+
+def test_feedback_click_is_stored(bot: Bot) -> None:
+    value = json.dumps(
+        {"q": "how much?", "a": "US$2.9 billion", "c": [["002_bc3d2b23fcc61d83", 10, 20]]}
+    )
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T1"},
+        "user": {"id": "U7"},
+        "api_app_id": "A1",
+        "token": "t",
+        "trigger_id": "1.2",
+        "response_url": f"{bot.fake.url}/response/9",
+        "container": {"type": "message"},
+        "actions": [
+            {
+                "action_id": "feedback_down",
+                "block_id": "b",
+                "value": value,
+                "type": "button",
+                "action_ts": "1.1",
+            }
+        ],
+    }
+    body = urlencode({"payload": json.dumps(payload)})
+    assert bot.post(body, "application/x-www-form-urlencoded").status_code == 200
+    bot.fake.wait_for("/response/9")
+    (row,) = FeedbackStore(bot.feedback).rows()
+    assert (row["vote"], row["user_id"], row["question"], row["answer"]) == (
+        "down",
+        "U7",
+        "how much?",
+        "US$2.9 billion",
+    )
+    assert json.loads(row["citations"]) == [
+        {"doc_id": "002_bc3d2b23fcc61d83", "start": 10, "end": 20}
+    ]
+    out = bot.feedback.parent / "fb.jsonl"
+    assert FeedbackStore(bot.feedback).export_eval_items(out) == 1
+    assert json.loads(out.read_text())["question"] == "how much?"
+
+
+class Gate:
+    """A pipeline whose answers wait until the test opens the gate (or that always fails)."""
+
+    def __init__(self, real: Pipeline, fail: bool = False) -> None:
+        self.real, self.fail, self.open = real, fail, threading.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def ask(self, question: str, top_k: int | None = None) -> Any:
+        if self.fail:
+            raise RuntimeError("boom: secret internals")
+        self.open.wait(30)
+        return self.real.ask(question, top_k)
+
+
+def test_ack_arrives_while_the_answer_is_still_being_computed(
+    tmp_path: Path, pipeline: Pipeline, fake: FakeSlack
+) -> None:
+    gate = Gate(pipeline)
+    for bot in _bot(tmp_path, gate, fake):
+        r = bot.command("How much is Microsoft investing in Japan?")
+        assert r.status_code == 200  # acknowledged while ask() is blocked
+        assert fake.posts("/response/1") == []
+        gate.open.set()
+        (posted,) = fake.wait_for("/response/1")
+        assert "2.9 billion" in posted["text"]
+
+
+def test_internal_errors_become_a_short_apology(
+    tmp_path: Path, pipeline: Pipeline, fake: FakeSlack
+) -> None:
+    for bot in _bot(tmp_path, Gate(pipeline, fail=True), fake):
+        bot.command("anything")
+        (posted,) = fake.wait_for("/response/1")
+        assert posted["text"].startswith("Sorry")
+        assert "boom" not in json.dumps(posted) and "Traceback" not in json.dumps(posted)
+
+
+@pytest.mark.parametrize("secret", ["", "   "])
+def test_not_mounted_without_both_secrets(tmp_path: Path, pipeline: Pipeline, secret: str) -> None:
+    settings = Settings(index_dir=tmp_path, slack_bot_token="xoxb-1", slack_signing_secret=secret)
+    assert not settings.slack_enabled
+    app = create_app(settings, pipeline_factory=lambda _s: pipeline)
+    with Server(app) as server:
+        r = httpx.post(f"{server.url}/slack/events", content="{}", headers=signed("{}", "any"))
+        assert r.status_code == 404
