@@ -25,7 +25,7 @@ import os
 import secrets
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +96,17 @@ class IndexStore:
     chunk_index: faiss.Index
     sentence_vectors: np.ndarray
     path: Path
+
+    _by_doc: dict[str, list[Sentence]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_doc = {}
+        for s in self.sentences:
+            self._by_doc.setdefault(s.doc_id, []).append(s)
+
+    def sentences_of(self, doc_id: str) -> list[Sentence]:
+        """The kept sentences of one article, in order."""
+        return list(self._by_doc.get(doc_id, []))
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """Top ``k`` chunks by inner product: (chunk_id, score), best first, never a -1 id."""

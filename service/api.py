@@ -7,12 +7,14 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated, Any
 
 import anyio
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index.store import IndexLoadError
@@ -30,6 +32,7 @@ from service.schemas import (
 )
 
 log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).parent / "static"
 PROBLEM = "application/problem+json"
 
 
@@ -63,6 +66,10 @@ def to_response(answer: Answer) -> AskResponse:
         question=answer.question,
         answer=answer.text,
         confidence=answer.confidence,
+        answer_start=answer.answer_start,
+        answer_end=None
+        if answer.answer_start is None or answer.text is None
+        else answer.answer_start + len(answer.text),
         citations=[Citation(**vars(c)) for c in answer.citations],
         passages=[Passage(**vars(p)) for p in answer.passages],
         timings_ms=Timings(**answer.timings_ms),
@@ -110,6 +117,12 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.rag = state
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        """The web page: ask a question and see the evidence in the article."""
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
 
     _mount_slack(app, settings, state)
 
@@ -160,7 +173,10 @@ def create_app(
         doc = pipeline.store.documents.get(doc_id)
         if doc is None:
             raise HTTPException(status_code=404, detail=f"no document with id {doc_id[:100]!r}")
-        return DocumentDetail.model_validate({**doc.metadata(), "text": doc.text})
+        spans = [(s.start, s.end) for s in pipeline.store.sentences_of(doc_id)]
+        return DocumentDetail.model_validate(
+            {**doc.metadata(), "text": doc.text, "sentences": spans}
+        )
 
     @app.post("/ask", response_model=AskResponse)
     async def ask(body: AskRequest, pipeline: PipelineDep) -> AskResponse:

@@ -49,6 +49,7 @@ class Answer:
 
     question: str
     text: str | None
+    answer_start: int | None  # offset of ``text`` in the article of citations[0]
     confidence: float
     citations: tuple[Citation, ...]
     passages: tuple[Passage, ...]
@@ -119,6 +120,7 @@ class Pipeline:
         return Answer(
             question=question,
             text=reading.answer,
+            answer_start=reading.answer_start,
             confidence=conf,
             citations=citations,
             passages=passages,

@@ -86,6 +86,7 @@ class Reader:
         self._idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
         # A word the articles never use may be a paraphrase: weigh it like a typical word.
         self._unseen_idf = statistics.median(self._idf.values()) if self._idf else 1.0
+        self._headline = {d.doc_id: d.title for d in store.documents.values()}
         self._titles = {
             d.doc_id: frozenset(words(d.title or "")) | frozenset(terms(d.title or ""))
             for d in store.documents.values()
@@ -183,6 +184,8 @@ class Reader:
                 score += 0.15
             if _is_heading(sentence.text):
                 score -= 0.10
+            elif sentence.text == self._headline.get(sentence.doc_id):
+                score -= 0.03  # the same fact in the body gives the reader more context
             out.append(Evidence(sentence, score, float(d), cov, missing, ent, foc, spans))
         out.sort(key=lambda e: (-e.score, e.sentence.sentence_id))
         return out

@@ -90,6 +90,10 @@ class AskResponse(BaseModel):
     question: str
     answer: str | None
     confidence: float = Field(ge=0.0, le=1.0)
+    answer_start: int | None = Field(
+        None, description="offset of the answer in the article of citations[0] (null if none)"
+    )
+    answer_end: int | None = None
     citations: list[Citation]
     passages: list[Passage]
     timings_ms: Timings
@@ -106,6 +110,9 @@ class DocumentMeta(BaseModel):
 
 class DocumentDetail(DocumentMeta):
     text: str
+    sentences: list[tuple[int, int]] = Field(
+        description="(start, end) of every sentence kept as article text (page furniture left out)"
+    )
 
 
 class Health(BaseModel):
