@@ -31,8 +31,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     i = sub.add_parser("info", help="print the manifest of the live index")
     i.add_argument("--out", type=Path, default=DEFAULT_OUT, help="index folder")
+    v = sub.add_parser("verify", help="check every index file against the manifest")
+    v.add_argument("--out", type=Path, default=DEFAULT_OUT, help="index folder")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+    if args.command == "verify":
+        from index.store import load
+
+        try:
+            store = load(args.out, model=model_id(), dimension=Embedder.dimension)
+        except IndexLoadError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"index at {store.path} is intact: {store.manifest['counts']}")
+        return 0
 
     if args.command == "info":
         try:

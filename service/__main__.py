@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import logging
-
-import uvicorn
-
 from service.api import create_app
 from service.config import get_settings
+from service.observe import configure_logging
+from service.serve import run
 
 
 def main() -> None:
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    configure_logging(settings.log_level)
+    run(create_app(settings), settings.host, settings.port, settings.drain_seconds)
 
 
 if __name__ == "__main__":

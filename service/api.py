@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,12 +13,16 @@ from typing import Annotated, Any
 import anyio
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index.store import IndexLoadError
 from service.config import Settings, get_settings
+from service.guard import Guard
+from service.observe import Metrics
 from service.pipeline import Answer, Pipeline
 from service.schemas import (
     AskRequest,
@@ -28,6 +32,7 @@ from service.schemas import (
     DocumentMeta,
     Health,
     Passage,
+    Problem,
     Timings,
 )
 
@@ -42,6 +47,7 @@ class AppState:
 
     pipeline: Pipeline | None = None
     error: str | None = None
+    draining: bool = False
     loaded: threading.Event = field(default_factory=threading.Event)
     limiter: anyio.CapacityLimiter | None = None
 
@@ -89,10 +95,13 @@ def create_app(
     settings = settings or get_settings()
     factory = pipeline_factory or Pipeline.from_settings
     state = AppState()
+    metrics = Metrics()
 
     def _load() -> None:
         try:
             state.pipeline = factory(settings)
+            metrics.index_chunks.set(len(state.pipeline.store.chunks))
+            metrics.index_documents.set(len(state.pipeline.store.documents))
             log.info("ready: %d chunks", len(state.pipeline.store.chunks))
         except IndexLoadError as exc:
             state.error = str(exc)
@@ -117,6 +126,13 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.rag = state
+    app.add_middleware(
+        Guard,
+        max_body=settings.max_body_bytes,
+        max_in_flight=settings.max_in_flight,
+        metrics=metrics,
+        route_of=_route_of,
+    )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)
@@ -145,6 +161,11 @@ def create_app(
             resp.headers[k] = v
         return resp
 
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus() -> Response:
+        """Prometheus metrics: requests by status, latency, abstentions, index size."""
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
     @app.get("/healthz", response_model=Health)
     def healthz() -> Health:
         """Alive (the process answers), whether or not the index is loaded."""
@@ -153,6 +174,10 @@ def create_app(
     @app.get("/readyz", response_model=Health, responses={503: {"model": Health}})
     def readyz() -> Any:
         """200 only once the index is loaded and verified."""
+        if state.draining:
+            return JSONResponse(
+                Health(status="not ready", detail="draining").model_dump(), status_code=503
+            )
         if state.pipeline is not None:
             return Health(status="ready")
         return JSONResponse(
@@ -160,14 +185,14 @@ def create_app(
             status_code=503,
         )
 
-    @app.get("/documents", response_model=list[DocumentMeta])
+    @app.get("/documents", response_model=list[DocumentMeta], responses=_errors(503))
     def documents(pipeline: PipelineDep) -> list[DocumentMeta]:
         """Metadata of every indexed article."""
         return [
             DocumentMeta.model_validate(d.metadata()) for d in pipeline.store.documents.values()
         ]
 
-    @app.get("/documents/{doc_id}", response_model=DocumentDetail)
+    @app.get("/documents/{doc_id}", response_model=DocumentDetail, responses=_errors(404, 503))
     def document(doc_id: str, pipeline: PipelineDep) -> DocumentDetail:
         """One article: metadata and its original text (citation offsets index into it)."""
         doc = pipeline.store.documents.get(doc_id)
@@ -178,15 +203,59 @@ def create_app(
             {**doc.metadata(), "text": doc.text, "sentences": spans}
         )
 
-    @app.post("/ask", response_model=AskResponse)
+    @app.post("/ask", response_model=AskResponse, responses=_errors(400, 413, 422, 500, 503, 504))
     async def ask(body: AskRequest, pipeline: PipelineDep) -> AskResponse:
         """Answer a question with a verbatim span and its citations, or abstain (answer null)."""
-        answer = await anyio.to_thread.run_sync(
-            pipeline.ask, body.question, body.top_k, limiter=state.limiter
-        )
+        try:
+            with anyio.fail_after(settings.request_timeout_s):
+                answer = await anyio.to_thread.run_sync(
+                    pipeline.ask,
+                    body.question,
+                    body.top_k,
+                    limiter=state.limiter,
+                    abandon_on_cancel=True,
+                )
+        except TimeoutError:
+            raise HTTPException(
+                status_code=504, detail=f"no answer within {settings.request_timeout_s:g} s"
+            ) from None
+        metrics.answers.labels("abstained" if answer.text is None else "answered").inc()
         return to_response(answer)
 
+    app.openapi = _problem_openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": Problem, "description": _TITLES[code]} for code in codes}
+
+
+def _problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """The OpenAPI schema with every 4xx/5xx documented as application/problem+json."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
+        for operations in schema.get("paths", {}).values():
+            for op in operations.values():
+                for status, resp in op.get("responses", {}).items():
+                    if status[0] in "45":
+                        resp["content"] = {"application/problem+json": problem}
+                        resp.setdefault("description", _TITLES.get(int(status), "Error"))
+        app.openapi_schema = schema
+        return schema
+
+    return openapi
+
+
+def _route_of(scope: MutableMapping[str, Any]) -> str:
+    """The route template ('/documents/{doc_id}'), never the raw path: bounded label values."""
+    route = scope.get("route")
+    return str(getattr(route, "path", "unmatched"))
 
 
 def _mount_slack(app: FastAPI, settings: Settings, state: AppState) -> None:
@@ -208,6 +277,7 @@ def _mount_slack(app: FastAPI, settings: Settings, state: AppState) -> None:
 
 _TITLES = {
     400: "Bad request",
+    500: "Internal error",
     404: "Not found",
     405: "Method not allowed",
     413: "Payload too large",

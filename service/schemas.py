@@ -9,6 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_v
 
 MAX_QUESTION_CHARS = 1000
 MAX_TOP_K = 20
+_CONTROL = "\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f"
+# What the validator below accepts, for clients and schema-driven tests.
+_PATTERN = f"^[^{_CONTROL}]*[^\\s{_CONTROL}][^{_CONTROL}]*$"
 
 
 def _clean_question(value: str) -> str:
@@ -38,7 +41,8 @@ class AskRequest(BaseModel):
 
     question: StrictStr = Field(
         ...,
-        description="1-1000 characters after trimming",
+        description="1-1000 characters after trimming; no control characters but tab and newline",
+        json_schema_extra={"minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": _PATTERN},
         examples=["how much is microsoft investing in japan"],
     )
     top_k: Annotated[StrictInt, Field(ge=1, le=MAX_TOP_K)] = Field(
@@ -118,3 +122,19 @@ class DocumentDetail(DocumentMeta):
 class Health(BaseModel):
     status: str
     detail: str | None = None
+
+
+class ProblemError(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details: every error response has this shape."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[ProblemError] | None = Field(None, description="per-field problems (422 only)")

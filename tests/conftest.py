@@ -23,6 +23,7 @@ from index.embed import Embedder
 from service.api import create_app
 from service.config import Settings
 from service.pipeline import Pipeline
+from service.serve import GracefulServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -71,8 +72,10 @@ class Server:
     def __init__(self, app: object) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", timeout_graceful_shutdown=30
+        )
+        self.server = GracefulServer(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> Server:
@@ -108,6 +111,22 @@ def server(settings: Settings, pipeline: Pipeline) -> Iterator[Server]:
     with Server(app) as srv:
         assert srv.wait_ready().status_code == 200
         yield srv
+
+
+class Gate:
+    """A pipeline whose answers wait until the test opens the gate (or that always fails)."""
+
+    def __init__(self, real: Pipeline, fail: bool = False) -> None:
+        self.real, self.fail, self.open = real, fail, threading.Event()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+    def ask(self, question: str, top_k: int | None = None) -> object:
+        if self.fail:
+            raise RuntimeError("boom: secret internals")
+        self.open.wait(30)
+        return self.real.ask(question, top_k)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from service.api import create_app
 from service.config import Settings
 from service.feedback import FeedbackStore
 from service.pipeline import Pipeline
-from tests.conftest import Server
+from tests.conftest import Gate, Server
 from tests.fake_slack import FakeSlack
 
 pytestmark = pytest.mark.integration
@@ -289,22 +288,6 @@ def test_feedback_click_is_stored(bot: Bot) -> None:
     out = bot.feedback.parent / "fb.jsonl"
     assert FeedbackStore(bot.feedback).export_eval_items(out) == 1
     assert json.loads(out.read_text())["question"] == "how much?"
-
-
-class Gate:
-    """A pipeline whose answers wait until the test opens the gate (or that always fails)."""
-
-    def __init__(self, real: Pipeline, fail: bool = False) -> None:
-        self.real, self.fail, self.open = real, fail, threading.Event()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.real, name)
-
-    def ask(self, question: str, top_k: int | None = None) -> Any:
-        if self.fail:
-            raise RuntimeError("boom: secret internals")
-        self.open.wait(30)
-        return self.real.ask(question, top_k)
 
 
 def test_ack_arrives_while_the_answer_is_still_being_computed(

@@ -1,0 +1,191 @@
+"""`python -m eval.load`: a bounded load test of the real service on 127.0.0.1.
+
+Starts `python -m service` as its own process, fires a fixed number of /ask requests from
+a fixed number of concurrent clients (it stops by itself), and reports status counts,
+latency percentiles and the server's resident memory before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from eval.metrics import percentile
+
+QUESTIONS = [
+    "How much is Microsoft investing in Japan?",
+    "how many workers will get AI training",
+    "Who is the President of Microsoft Japan?",
+    "Where will the new research lab open?",
+    "When did Zuckerberg speak to reporters?",
+    "Who won the 2022 World Cup?",
+    "How much will AWS spend on data centers in Japan by 2027?",
+    "which ministry leads GENIAC",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def rss_kib(pid: int) -> int:
+    """Resident set size of a process (Linux /proc), in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def peak_rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+@dataclass
+class ServerProcess:
+    url: str
+    proc: subprocess.Popen[bytes]
+    started_s: float  # process start to /readyz 200
+
+
+@contextmanager
+def serve(env: dict[str, str] | None = None, timeout: float = 120) -> Iterator[ServerProcess]:
+    """`python -m service` on a free 127.0.0.1 port until the block ends (then SIGTERM)."""
+    port = free_port()
+    full_env = {
+        **os.environ,
+        "RAG_HOST": "127.0.0.1",
+        "RAG_PORT": str(port),
+        "RAG_LOG_LEVEL": "WARNING",
+        "HF_HUB_OFFLINE": "1",
+        **(env or {}),
+    }
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service"],
+        env=full_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the service exited with {proc.returncode}")
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the service did not become ready")
+            time.sleep(0.02)
+        yield ServerProcess(url, proc, time.perf_counter() - t0)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@dataclass
+class LoadResult:
+    requests: int
+    concurrency: int
+    seconds: float
+    statuses: dict[str, int]
+    latencies_ms: list[float] = field(repr=False)
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def summary(self) -> dict[str, float | int | dict[str, int]]:
+        return {
+            "requests": self.requests,
+            "concurrency": self.concurrency,
+            "seconds": round(self.seconds, 3),
+            "rps": round(self.rps, 1),
+            "p50_ms": round(percentile(self.latencies_ms, 50), 2),
+            "p95_ms": round(percentile(self.latencies_ms, 95), 2),
+            "p99_ms": round(percentile(self.latencies_ms, 99), 2),
+            "statuses": self.statuses,
+        }
+
+
+async def _load(url: str, questions: Sequence[str], n: int, concurrency: int) -> LoadResult:
+    statuses: Counter[str] = Counter()
+    latencies: list[float] = []
+    counter = iter(range(n))
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+
+        async def worker() -> None:
+            for i in counter:
+                t0 = time.perf_counter()
+                try:
+                    r = await client.post("/ask", json={"question": questions[i % len(questions)]})
+                    statuses[str(r.status_code)] += 1
+                except httpx.HTTPError as exc:
+                    statuses[type(exc).__name__] += 1
+                latencies.append((time.perf_counter() - t0) * 1000)
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - t0
+    return LoadResult(n, concurrency, elapsed, dict(statuses), latencies)
+
+
+def run_load(
+    url: str, n: int, concurrency: int, questions: Sequence[str] = QUESTIONS
+) -> LoadResult:
+    """``n`` requests from ``concurrency`` clients (a fixed count: it always ends)."""
+    return asyncio.run(_load(url, questions, n, concurrency))
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m eval.load",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--requests", type=int, default=5000)
+    p.add_argument("--concurrency", type=int, default=32)
+    p.add_argument("--out", type=Path, default=Path("reports/load.json"))
+    args = p.parse_args(argv)
+    if not (1 <= args.requests <= 100_000 and 1 <= args.concurrency <= 256):
+        p.error("--requests must be 1-100000 and --concurrency 1-256")
+    with serve() as srv:
+        run_load(srv.url, 50, 4)  # warm-up
+        before = rss_kib(srv.proc.pid)
+        result = run_load(srv.url, args.requests, args.concurrency)
+        after = rss_kib(srv.proc.pid)
+    report = {**result.summary(), "rss_before_kib": before, "rss_after_kib": after}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2))
+    server_errors = {k: v for k, v in result.statuses.items() if k.startswith("5") and k != "503"}
+    return 1 if server_errors or any(not k.isdigit() for k in result.statuses) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+"""A short version of `python -m eval.load`: the real service process under concurrent load."""
+
+from __future__ import annotations
+
+import pytest
+
+from eval.load import rss_kib, run_load, serve
+
+pytestmark = pytest.mark.integration
+
+
+def test_no_server_errors_under_concurrent_load(index_dir: object) -> None:
+    with serve({"RAG_INDEX_DIR": str(index_dir)}) as srv:
+        run_load(srv.url, 20, 4)
+        before = rss_kib(srv.proc.pid)
+        result = run_load(srv.url, 300, 16)
+        after = rss_kib(srv.proc.pid)
+    assert result.statuses == {"200": 300}
+    assert len(result.latencies_ms) == 300
+    # memory stays bounded: no per-request growth (generous: the smoke run is short)
+    assert after < before + 100 * 1024, (before, after)
+
+
+def test_load_cli_refuses_unbounded_runs() -> None:
+    from eval.load import main
+
+    with pytest.raises(SystemExit):
+        main(["--requests", "0"])
+    with pytest.raises(SystemExit):
+        main(["--concurrency", "100000"])
