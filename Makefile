@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RAG_INDEX_DIR ?= var/index
 RAG_SEEDS_DIR ?= seeds
+RAG_ENCODER_BACKEND ?= onnx
 
 # No model or data is ever fetched from a hub at run time.
 export HF_HUB_OFFLINE := 1
@@ -26,10 +27,11 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 index: install
-	$(PY) -m index build --if-stale --seeds $(RAG_SEEDS_DIR) --out $(RAG_INDEX_DIR)
+	$(PY) -m index build --if-stale --seeds $(RAG_SEEDS_DIR) --out $(RAG_INDEX_DIR) \
+		--backend $(RAG_ENCODER_BACKEND)
 
 run: index
-	RAG_INDEX_DIR=$(RAG_INDEX_DIR) $(PY) -m service
+	RAG_INDEX_DIR=$(RAG_INDEX_DIR) RAG_ENCODER_BACKEND=$(RAG_ENCODER_BACKEND) $(PY) -m service
 
 test: install
 	$(PY) -m pytest

@@ -9,11 +9,12 @@ import sys
 from pathlib import Path
 
 from index.chunk import ChunkParams
-from index.embed import Embedder, model_id
+from index.embed import BACKENDS, Embedder, model_id
 from index.store import IndexLoadError, read_manifest, staleness
 
 DEFAULT_SEEDS = Path("seeds")
 DEFAULT_OUT = Path("var/index")
+DEFAULT_MODEL_DIR = Path("var/models/all-MiniLM-L6-v2")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,6 +26,18 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--max-tokens", type=int, default=ChunkParams.max_tokens)
     b.add_argument("--overlap-tokens", type=int, default=ChunkParams.overlap_tokens)
     b.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="onnx",
+        help="encoder backend (torch and onnx give the same vectors)",
+    )
+    b.add_argument(
+        "--model-dir",
+        type=Path,
+        default=DEFAULT_MODEL_DIR,
+        help="where the ONNX export of the bundled model is written",
+    )
+    b.add_argument(
         "--if-stale",
         action="store_true",
         help="do nothing when the index already matches these articles, model and chunking",
@@ -33,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--out", type=Path, default=DEFAULT_OUT, help="index folder")
     v = sub.add_parser("verify", help="check every index file against the manifest")
     v.add_argument("--out", type=Path, default=DEFAULT_OUT, help="index folder")
+    v.add_argument("--backend", choices=BACKENDS, default="onnx")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
@@ -40,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         from index.store import load
 
         try:
-            store = load(args.out, model=model_id(), dimension=Embedder.dimension)
+            store = load(args.out, model=model_id(args.backend), dimension=Embedder.dimension)
         except IndexLoadError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
@@ -63,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no articles folder at {args.seeds}", file=sys.stderr)
         return 2
     if args.if_stale:
-        reason = staleness(args.out, args.seeds, model_id(), params)
+        reason = staleness(args.out, args.seeds, model_id(args.backend), params)
         if reason is None:
             print(f"index at {args.out} is up to date")
             return 0
@@ -72,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     from index.build import build_index
 
     try:
-        report = build_index(args.seeds, args.out, Embedder(threads=2), params)
+        encoder = Embedder(threads=2, backend=args.backend, onnx_dir=args.model_dir)
+        report = build_index(args.seeds, args.out, encoder, params)
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         print(f"error: build failed, the previous index is untouched: {exc}", file=sys.stderr)
         return 1

@@ -114,7 +114,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        state.limiter = anyio.CapacityLimiter(2)
+        # Batching: many requests may wait on the encoder together. Without it, two at a
+        # time (one per core) is the most a CPU encoder serves well.
+        state.limiter = anyio.CapacityLimiter(settings.max_in_flight if settings.batching else 2)
         thread = threading.Thread(target=_load, name="pipeline-loader", daemon=True)
         thread.start()
         yield

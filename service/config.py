@@ -30,7 +30,20 @@ class Settings(BaseSettings):
     cite_threshold: float = Field(
         0.3, ge=0.0, le=1.0, description="further articles are cited at or above this support"
     )
-    torch_threads: int = Field(1, ge=1, le=64)
+    torch_threads: int = Field(1, ge=1, le=64, description="encoder threads (torch or ONNX)")
+    encoder_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "onnx", description="same model through torch, ONNX Runtime, or int8 ONNX"
+    )
+    model_dir: Path = Field(
+        Path("var/models/all-MiniLM-L6-v2"), description="where ONNX exports of the model go"
+    )
+
+    batching: bool = Field(
+        False, description="encode concurrent questions in one call (off: measured slower here)"
+    )
+    batch_max: int = Field(32, ge=1, le=512)
+    batch_wait_ms: float = Field(0.0, ge=0, le=50, description="wait for more questions (0: none)")
+    embed_cache_size: int = Field(1024, ge=0, le=1_000_000, description="LRU of question vectors")
 
     max_body_bytes: int = Field(16384, ge=1024, le=10_000_000, description="larger bodies get 413")
     max_in_flight: int = Field(64, ge=1, le=10_000, description="beyond it 503 + Retry-After")

@@ -11,6 +11,7 @@ import numpy as np
 
 from index.embed import Embedder, Encoder
 from index.store import IndexStore, load
+from service.batching import EmbeddingCache, MicroBatcher
 from service.config import Settings
 from service.question import analyse
 from service.read import Evidence, Reader
@@ -68,18 +69,40 @@ class Pipeline:
         self.retriever = Retriever(store)
         self.reader = Reader(store, settings.abstain_threshold, settings.cite_threshold)
         self.speller = Speller(d.text for d in store.documents.values())
+        self.cache = EmbeddingCache(settings.embed_cache_size)
+        self.batcher = (
+            MicroBatcher(self._encode_batch, settings.batch_max, settings.batch_wait_ms)
+            if settings.batching
+            else None
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings, encoder: Encoder | None = None) -> Pipeline:
         """Load and verify the index named by the settings; load the model once."""
-        encoder = encoder or Embedder(threads=settings.torch_threads)
+        encoder = encoder or Embedder(
+            threads=settings.torch_threads,
+            backend=settings.encoder_backend,
+            onnx_dir=settings.model_dir,
+        )
         store = load(Path(settings.index_dir), model=encoder.name, dimension=encoder.dimension)
         pipeline = cls(store, encoder, settings)
         pipeline.encode("warm up")
         return pipeline
 
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        return self.encoder.encode(texts, batch_size=len(texts))
+
     def encode(self, question: str) -> np.ndarray:
-        return self.encoder.encode([question], batch_size=1)[0]
+        """The question's vector: from the cache, or batched with concurrent questions."""
+        cached = self.cache.get(question)
+        if cached is not None:
+            return cached
+        if self.batcher is not None:
+            vector = self.batcher.encode(question)
+        else:
+            vector = self._encode_batch([question])[0]
+        self.cache.put(question, vector)
+        return vector
 
     def ask(
         self, question: str, top_k: int | None = None, abstain_threshold: float | None = None

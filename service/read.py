@@ -12,7 +12,7 @@ import math
 import re
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -78,6 +78,7 @@ class Reader:
         self.cite_threshold = cite_threshold
         self._terms = [frozenset(terms(s.text)) for s in store.sentences]
         self._words = [frozenset(words(s.text)) for s in store.sentences]
+        self._prefixes = [_prefixes(ws) for ws in self._words]
         df: dict[str, int] = {}
         for ts in self._terms:
             for t in ts:
@@ -86,17 +87,29 @@ class Reader:
         self._idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
         # A word the articles never use may be a paraphrase: weigh it like a typical word.
         self._unseen_idf = statistics.median(self._idf.values()) if self._idf else 1.0
+        self._candidates: dict[tuple[Kind, int], tuple[tuple[int, int], ...]] = {}
         self._headline = {d.doc_id: d.title for d in store.documents.values()}
         self._titles = {
             d.doc_id: frozenset(words(d.title or "")) | frozenset(terms(d.title or ""))
             for d in store.documents.values()
         }
+        self._title_prefixes = {k: _prefixes(v) for k, v in self._titles.items()}
         self.common = frozenset(
             m.group().lower()
             for s in store.sentences
             for m in _TOKEN.finditer(s.text)
             if m.group()[0].islower()
         )
+
+    def candidates(self, kind: Kind, sentence_id: int) -> tuple[tuple[int, int], ...]:
+        """Typed spans of one sentence; sentences never change, so each is cut once."""
+        key = (kind, sentence_id)
+        found = self._candidates.get(key)
+        if found is None:
+            text = self.store.sentences[sentence_id].text
+            found = tuple(candidates(kind, text, self.common))
+            self._candidates[key] = found
+        return found
 
     def idf(self, term: str) -> float:
         return self._idf.get(term, self._unseen_idf)
@@ -134,17 +147,18 @@ class Reader:
         if not needles:
             return 1.0
         pool = self._terms if stemmed else self._words
-        own = pool[sentence.sentence_id]
-        ctx = pool[prev] if prev is not None else frozenset()
-        title = self._titles[sentence.doc_id]
+        sid = sentence.sentence_id
+        places = [
+            (pool[sid], self._prefixes[sid], 1.0),
+            (pool[prev], self._prefixes[prev], 0.75) if prev is not None else None,
+            (self._titles[sentence.doc_id], self._title_prefixes[sentence.doc_id], 0.5),
+        ]
         credit = 0.0
         for n in needles:
-            if _found(n, own):
-                credit += 1.0
-            elif _found(n, ctx):
-                credit += 0.75
-            elif _found(n, title):
-                credit += 0.5
+            for place in places:
+                if place is not None and (n in place[0] or (len(n) >= 5 and n[:5] in place[1])):
+                    credit += place[2]
+                    break
         return credit / len(needles)
 
     def score_sentences(
@@ -159,7 +173,8 @@ class Reader:
             return []
         ids = sorted(retrieval)
         dense = self.store.sentence_vectors[ids] @ query_vector.astype(np.float32)
-        qwords = frozenset(words(q.text))
+        qlist = words(q.text)
+        qwords, qjoined = frozenset(qlist), " ".join(qlist)
         out = []
         for sid, d in zip(ids, dense, strict=True):
             sentence = self.store.sentences[sid]
@@ -167,13 +182,11 @@ class Reader:
             if q.kind in TYPED:
                 spans = tuple(
                     sp
-                    for sp in candidates(q.kind, sentence.text, self.common)
-                    if not _repeats_question(sentence.text[sp[0] : sp[1]], q.text)
+                    for sp in self.candidates(q.kind, sid)
+                    if not _repeats_question(sentence.text[sp[0] : sp[1]], qwords, qjoined)
                 )
-            elif _opens_with_span(q):
-                spans = tuple(open_spans(sentence.text, qwords | frozenset(q.terms)))
             else:
-                spans = ()
+                spans = ()  # open spans are cut later, for the best sentence only
             cov, missing = self._coverage(q, sentence, prev)
             ent = self._share_found(
                 [w for e in q.entities for w in words(e)], sentence, prev, stemmed=False
@@ -220,7 +233,12 @@ class Reader:
         """The best (sentence, span); span None means 'answer with the whole sentence'."""
         if q.kind not in TYPED and not _opens_with_span(q):
             return ranked[0], None
-        pool = ranked[:6] if q.kind in TYPED else ranked[:1]
+        if q.kind in TYPED:
+            pool = list(ranked[:6])
+        else:
+            ev = ranked[0]
+            said = frozenset(words(q.text)) | frozenset(q.terms)
+            pool = [replace(ev, spans=tuple(open_spans(ev.sentence.text, said)))]
         top = ranked[0].score
         best: tuple[float, Evidence, tuple[int, int]] | None = None
         for ev in pool:
@@ -266,11 +284,9 @@ class Reader:
         return Reading(answer, start, conf, cited, closest)
 
 
-def _found(needle: str, pool: frozenset[str]) -> bool:
-    """In the pool, or sharing a 5-letter stem with a word of it ('Japanese' ~ 'Japan')."""
-    if needle in pool:
-        return True
-    return len(needle) >= 5 and any(len(w) >= 5 and w[:5] == needle[:5] for w in pool)
+def _prefixes(ws: frozenset[str]) -> frozenset[str]:
+    """First five letters of the longer words: 'Japanese' and 'Japan' share 'japan'."""
+    return frozenset(w[:5] for w in ws if len(w) >= 5)
 
 
 def _is_heading(text: str) -> bool:
@@ -278,13 +294,13 @@ def _is_heading(text: str) -> bool:
     return len(text.split()) < 5 or text.rstrip().endswith(":")
 
 
-def _repeats_question(span_text: str, question: str) -> bool:
+def _repeats_question(span_text: str, qws: frozenset[str], qjoined: str) -> bool:
     """A span the question already says ('Keio University' when asked about Keio University)."""
-    ws = [w for w in words(span_text) if w not in STOPWORDS]
-    qws = words(question)
+    all_ws = words(span_text)
+    ws = [w for w in all_ws if w not in STOPWORDS]
     if not ws or not all(w in qws for w in ws):
         return False
-    return len(ws) == 1 or " ".join(words(span_text)) in " ".join(qws)
+    return len(ws) == 1 or " ".join(all_ws) in qjoined
 
 
 def _span_prior(q: Question, ev: Evidence, span: tuple[int, int]) -> float:

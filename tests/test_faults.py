@@ -86,8 +86,9 @@ def test_kill_9_mid_build_leaves_the_previous_index_usable(live: Path, seeds_cop
         "from index.__main__ import main\n"
         f"sys.exit(main(['build', '--seeds', {str(seeds_copy)!r}, '--out', {str(live)!r}]))\n"
     )
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "STAGED"
     assert list(live.glob(".staging-*"))

@@ -1,0 +1,40 @@
+"""A smoke run of `python -m eval.bench --quick`: the benchmark command keeps working."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from eval.bench import main
+
+pytestmark = pytest.mark.integration
+
+
+def test_bench_quick_writes_its_reports(tmp_path: Path, index_dir: Path) -> None:
+    out, plot = tmp_path / "reports", tmp_path / "latency.png"
+    assert (
+        main(
+            [
+                "--quick",
+                "--rounds",
+                "10",
+                "--index",
+                str(index_dir),
+                "--out",
+                str(out),
+                "--plot",
+                str(plot),
+            ]
+        )
+        == 0
+    )
+    report = json.loads((out / "bench.json").read_text())
+    for mode in ("batched", "baseline"):
+        assert set(report[mode]["levels"]) == {"1", "4", "16", "64"}
+        for level in report[mode]["levels"].values():
+            assert level["statuses"] == {"200": level["requests"]}
+    assert report["floor"]["floor_ms"] > 0 and report["build"]["build_s"] > 0
+    assert plot.stat().st_size > 10_000
+    assert "| batched | 16 |" in (out / "bench.md").read_text()
