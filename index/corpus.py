@@ -176,6 +176,8 @@ def parse_document(doc_id: str, text: str, sha256: str | None = None) -> Documen
     keep = [False] * len(lines)
     seen: set[str] = set()
     source = url = author = published = None
+    byline: Span | None = None  # the line that names the author (offsets kept)
+    dateline: Span | None = None  # the line that gives the date
     in_related = False
     drop_next_short = False
     drop_next_paragraph = False
@@ -223,11 +225,14 @@ def parse_document(doc_id: str, text: str, sha256: str | None = None) -> Documen
                 drop_next_short = True
             continue
         if header_zone and i != head and _is_metadata(t):
-            published = published or parse_date(t)
+            if published is None and (published := parse_date(t)):
+                dateline = Span(line.start, line.end, t)
             if (m := _BYLINE.match(t)) and author is None:
                 author = m.group(1)
+                byline = Span(line.start, line.end, t)
             elif author is None and _PERSON_LINE.match(t):
                 author = t
+                byline = Span(line.start, line.end, t)
             if "|" in t and source is None:
                 source = t.rsplit("|", 1)[1].strip() or None
             continue
@@ -249,6 +254,8 @@ def parse_document(doc_id: str, text: str, sha256: str | None = None) -> Documen
         url=url,
         sha256=sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest(),
         segments=segments,
+        byline=byline,
+        dateline=dateline,
     )
 
 

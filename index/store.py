@@ -38,7 +38,7 @@ from index.types import Chunk, Document, Sentence
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 REBUILD_HINT = "rebuild it with `python -m index build`"
@@ -60,6 +60,8 @@ class StoredDocument:
     url: str | None
     sha256: str
     text: str
+    byline: tuple[int, int] | None = None  # offsets of the line naming the author
+    dateline: tuple[int, int] | None = None  # offsets of the line giving the date
 
     def metadata(self) -> dict[str, str | None]:
         return {
@@ -145,7 +147,16 @@ def save(
         np.save(buf, np.ascontiguousarray(sentence_vectors, dtype=np.float32), allow_pickle=False)
         payloads = {
             "documents.jsonl": _jsonl(
-                [{**d.metadata(), "sha256": d.sha256, "text": d.text} for d in docs]
+                [
+                    {
+                        **d.metadata(),
+                        "sha256": d.sha256,
+                        "text": d.text,
+                        "byline": [d.byline.start, d.byline.end] if d.byline else None,
+                        "dateline": [d.dateline.start, d.dateline.end] if d.dateline else None,
+                    }
+                    for d in docs
+                ]
             ),
             "chunks.jsonl": _jsonl(
                 [
@@ -291,6 +302,8 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
 
     docs = {}
     for row in _read_jsonl(gen / "documents.jsonl"):
+        for key in ("byline", "dateline"):
+            row[key] = tuple(row[key]) if row.get(key) else None
         doc = StoredDocument(**row)
         if hashlib.sha256(doc.text.encode("utf-8")).hexdigest() != doc.sha256:
             raise IndexLoadError(f"text of {doc.doc_id} does not match its sha256; {REBUILD_HINT}")

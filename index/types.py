@@ -33,6 +33,8 @@ class Document:
     # Runs of kept sentences; nothing but whitespace separates two sentences of one segment,
     # so a chunk may span a segment and still be a verbatim slice of the file.
     segments: tuple[tuple[Span, ...], ...]
+    byline: Span | None = None  # where the page names the author
+    dateline: Span | None = None  # where the page gives the date
 
     def metadata(self) -> dict[str, str | None]:
         """The fields the API and the index files expose about a document."""

@@ -26,9 +26,9 @@ class Settings(BaseSettings):
         8, ge=1, le=50, description="chunks the reader looks at (at least top_k are read)"
     )
 
-    abstain_threshold: float = Field(0.3, ge=0.0, le=1.0, description="answer only at or above")
+    abstain_threshold: float = Field(0.35, ge=0.0, le=1.0, description="answer only at or above")
     cite_threshold: float = Field(
-        0.3, ge=0.0, le=1.0, description="further articles are cited at or above this support"
+        0.35, ge=0.0, le=1.0, description="further articles are cited at or above this support"
     )
     torch_threads: int = Field(1, ge=1, le=64, description="encoder threads (torch or ONNX)")
     encoder_backend: Literal["torch", "onnx", "onnx-int8"] = Field(

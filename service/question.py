@@ -117,6 +117,7 @@ class Question:
     terms: tuple[str, ...]  # stemmed content words
     entities: tuple[str, ...]  # capitalised names and numbers, lower-cased: must be supported
     focus: tuple[str, ...]  # stems of the noun the question asks about ("how many WORKERS")
+    plural: bool  # "which COUNTRIES": a list may be the answer
     currency: str | None  # "S$" when asked "in Singapore dollars"
     wh: str | None  # the question word, typos mended
 
@@ -155,7 +156,7 @@ _FOCUS = re.compile(
     rf"(?:\s+(?:is|was|are|were)(?:\s+the|\s+[a-z]+(?=\s+[a-z]+\s+(?:of|in)\b))?)?)\s+{_NOT_AUX}"
     rf"((?:[a-z][\w-]*\s+){{0,3}}?[a-z][\w-]*)"
     r"(?=\s+(?:will|would|is|are|was|were|does|do|did|has|have|can|could|should|of|in|to|for|"
-    r"from|on|at|by|that|which|who|with|get)\b|\s*$)"
+    r"from|on|at|by|that|which|who|with|get)\b)"
 )
 
 
@@ -176,14 +177,25 @@ _GENERIC_FOCUS = frozenset(
 )
 
 
-def _focus(ws: list[str]) -> tuple[str, ...]:
+def _focus_word(ws: list[str]) -> str | None:
     """The head noun the question asks about: 'how many WORKERS', 'what is the BUDGET of'."""
     joined = " ".join(ws)
     m = _FOCUS.search(joined) or re.search(rf"\b(?:which|what)\s+{_NOT_AUX}(\w+)", joined)
     if not m:
-        return ()
+        return None
     heads = [w for w in m.group(1).split() if w not in STOPWORDS and w not in _GENERIC_FOCUS]
-    return (stem(heads[-1]),) if heads else ()
+    return heads[-1] if heads else None
+
+
+def _focus(ws: list[str]) -> tuple[str, ...]:
+    word = _focus_word(ws)
+    return (stem(word),) if word else ()
+
+
+def _plural(ws: list[str]) -> bool:
+    m = re.search(r"\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?(\w+)", " ".join(ws))
+    word = _focus_word(ws) or (m.group(1) if m else "")
+    return word.endswith("s") and not word.endswith("ss")
 
 
 def _currency(q: str) -> str | None:
@@ -225,6 +237,7 @@ def analyse(text: str) -> Question:
         terms=tuple(dict.fromkeys(stem(w) for w in ws if w not in STOPWORDS and w not in unit)),
         entities=tuple(e for e in _entities(text) if e not in unit),
         focus=_focus(ws),
+        plural=_plural(ws),
         currency=currency,
         wh=ws[0] if ws and ws[0] in _WH else next((w for w in ws if w in _WH), None),
     )

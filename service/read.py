@@ -18,6 +18,7 @@ import numpy as np
 
 from index.store import IndexStore
 from index.types import Hit, Sentence
+from service.about import about_article
 from service.question import Kind, Question
 from service.spans import candidates, open_spans
 from service.text import STOPWORDS, stem, terms, words
@@ -65,8 +66,8 @@ class Reading:
 
 
 def _opens_with_span(q: Question) -> bool:
-    """Open 'what/which X' questions are answered with a phrase; others with the sentence."""
-    return q.kind is Kind.OTHER and q.wh in ("what", "which") and bool(q.focus)
+    """Open 'what/which' questions are answered with a phrase; others with the sentence."""
+    return q.kind is Kind.OTHER and q.wh in ("what", "which")
 
 
 class Reader:
@@ -220,6 +221,40 @@ class Reader:
         total = sum(self.idf(t) for t in q.terms) or 1.0
         return sum(self.idf(t) / (1.0 + d / 30.0) for t, d in nearest.items()) / total
 
+    def local_support(self, q: Question, ev: Evidence, span: tuple[int, int]) -> float:
+        """IDF-weighted share of the question's words within 50 characters of the span.
+
+        For people: "Meta CEO Mark Zuckerberg" is no answer to "who is the CEO of Microsoft".
+        """
+        text = ev.sentence.text
+        window = text[max(0, span[0] - 50) : span[0]] + " " + text[span[1] : span[1] + 50]
+        found = set(terms(window))
+        prefixes = _prefixes(frozenset(words(window)))
+        total = got = 0.0
+        for t in q.terms:
+            w = self.idf(t)
+            total += w
+            if t in found or (len(t) >= 5 and t[:5] in prefixes):
+                got += w
+        return got / total if total else 1.0
+
+    def local_entities(self, q: Question, ev: Evidence, span: tuple[int, int]) -> float:
+        """Share of the question's names near the span ('CEO of MICROSOFT' next to the name)."""
+        needles = [w for e in q.entities for w in words(e)]
+        if not needles:
+            return 1.0
+        text = ev.sentence.text
+        window = words(text[max(0, span[0] - 50) : span[0]] + " " + text[span[1] : span[1] + 50])
+        pool, prefixes = frozenset(window), _prefixes(frozenset(window))
+        title = self._titles[ev.sentence.doc_id]
+        found = 0.0
+        for n in needles:
+            if n in pool or (len(n) >= 5 and n[:5] in prefixes):
+                found += 1.0
+            elif n in title:
+                found += 0.5
+        return found / len(needles)
+
     def rarity(self, piece: str) -> float:
         """0..1: how rare the span's words are in the articles; 'Japan' is everywhere."""
         ts = terms(piece)
@@ -245,8 +280,10 @@ class Reader:
             if ev.score < top - 0.15:
                 break
             for sp in ev.spans:
+                local = self.local_support(q, ev, sp) if q.kind is Kind.PERSON else 0.0
                 s = (
                     ev.score
+                    + 0.1 * local
                     + 0.15 * self.proximity(q, ev, sp)
                     + _span_prior(q, ev, sp)
                     + 0.05 * self.rarity(ev.sentence.text[sp[0] : sp[1]])
@@ -255,7 +292,27 @@ class Reader:
                     best = (s, ev, sp)
         if best is None:
             return ranked[0], None
+        if q.kind is Kind.PERSON:
+            ev, sp = best[1], best[2]
+            local = self.local_support(q, ev, sp)
+            return replace(
+                ev,
+                coverage=min(ev.coverage, local),
+                entities=min(ev.entities, self.local_entities(q, ev, sp)),
+            ), sp
         return best[1], best[2]
+
+    def _about_article(self, q: Question) -> Reading | None:
+        """'Who wrote the iTnews Asia article?': the byline or date line is the evidence."""
+        about = about_article(q.text, self.store)
+        if about is None:
+            return None
+        start, end = about.line
+        text = self.store.documents[about.doc_id].text[start:end]
+        line = Sentence(-1, about.doc_id, start, end, text, ())
+        ev = Evidence(line, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0, ())
+        a, b = about.answer
+        return Reading(text[a - start : b - start], a, about.confidence, (ev,), (ev,))
 
     def read(
         self,
@@ -265,6 +322,9 @@ class Reader:
         abstain_threshold: float | None = None,
     ) -> Reading:
         ranked = self.score_sentences(q, query_vector, hits)
+        about = self._about_article(q)
+        if about is not None:
+            return about
         if not ranked:
             return Reading(None, None, 0.0, (), ())
         best, span = self.pick_span(q, ranked)
@@ -321,6 +381,9 @@ def _span_prior(q: Question, ev: Evidence, span: tuple[int, int]) -> float:
         bonus -= 0.01 * max(0, n - 6)
         if text[span[0] - 1 : span[0]] in ("“", '"'):
             bonus += 0.1  # a quoted phrase is usually the thing asked about
+    if q.kind in (Kind.ORG, Kind.PLACE):
+        is_list = " and " in piece or ", " in piece
+        bonus += (0.1 if is_list else 0.0) if q.plural else (-0.1 if is_list else 0.0)
     # "which ministry" -> a span that says "Ministry"
     if q.kind in (Kind.ORG, Kind.PLACE, Kind.NAME) and any(
         stem(w) in q.focus for w in words(piece)

@@ -1,4 +1,5 @@
-"""Hybrid retrieval: dense (FAISS) and BM25 (bm25s) rankings fused by reciprocal rank."""
+"""Hybrid retrieval: dense (FAISS) and BM25 (bm25s) rankings, over chunks and over sentences,
+fused by reciprocal rank."""
 
 from __future__ import annotations
 
@@ -42,6 +43,20 @@ class Retriever:
     def __init__(self, store: IndexStore) -> None:
         self.store = store
         self.bm25 = Bm25([c.text for c in store.chunks])
+        self.sentence_bm25 = Bm25([s.text for s in store.sentences])
+        self._owner = np.array([s.chunk_ids[0] if s.chunk_ids else -1 for s in store.sentences])
+
+    def _sentence_ranking(self, scores: np.ndarray, depth: int) -> list[int]:
+        """Chunks in the order of their best-scoring sentence (a sentence-level view)."""
+        order = np.argsort(-scores, kind="stable")[: depth * 4]
+        chunks: list[int] = []
+        for sid in order:
+            cid = int(self._owner[sid])
+            if scores[sid] > 0 and cid >= 0 and cid not in chunks:
+                chunks.append(cid)
+            if len(chunks) >= depth:
+                break
+        return chunks
 
     def search(self, question: str, query_vector: np.ndarray, k: int) -> list[Hit]:
         n = len(self.store.chunks)
@@ -54,13 +69,18 @@ class Retriever:
         lexical_order = [int(i) for i in np.argsort(-lexical, kind="stable")[:depth]]
         lexical_order = [i for i in lexical_order if lexical[i] > 0]
 
+        # Sentence-level views catch a single telling sentence inside an otherwise off-topic chunk.
+        sentence_dense = self._sentence_ranking(
+            self.store.sentence_vectors @ query_vector.astype(np.float32), depth
+        )
+        sentence_lexical = self._sentence_ranking(self.sentence_bm25.scores(question), depth)
+        rankings = [[cid for cid, _ in dense], lexical_order, sentence_dense, sentence_lexical]
         fused: dict[int, float] = {}
-        for rank, (cid, _) in enumerate(dense):
-            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        for rank, cid in enumerate(lexical_order):
-            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        for ranking in rankings:
+            for rank, cid in enumerate(ranking):
+                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
         dense_score = dict(dense)
-        best = 2.0 / (RRF_K + 1)
+        best = len(rankings) / (RRF_K + 1)
         top = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
         return [
             Hit(

@@ -16,7 +16,7 @@ _QUALIFIER = r"(?:(?:more than|over|nearly|almost|about|around|up to|some|at lea
 _NUM = rf"(?:\d[\d,]*(?:\.\d+)?\+?|(?:{_NUMBER_WORDS})\b)"
 
 MONEY = re.compile(
-    rf"{_QUALIFIER}?(?:(?:US|S|A|C|HK|NZ|USD|EUR|GBP|JPY)\s?\\?\$|\\?\$|€|£|¥|USD\s)\s?\d[\d,]*(?:\.\d+)?{_SCALE}?"
+    rf"{_QUALIFIER}?(?:(?-i:\b(?:US|S|A|C|HK|NZ))\\?\$|\\?\$|€|£|¥|(?-i:\bUSD)\s?)\d[\d,]*(?:\.\d+)?{_SCALE}?"
     rf"|{_QUALIFIER}?\d[\d,]*(?:\.\d+)?{_SCALE}?\s(?:dollars|yen|euros|pounds)\b",
     re.I,
 )
@@ -120,12 +120,15 @@ def _proper_runs(
         start, end = m.start(), m.end()
         piece = text[start:end]
         first = piece.split(" ", 1)[0]
+        bare = first.rstrip(",;:")
         at_start = not text[:start].strip(" \"'“‘([")
-        drop_first = first in _NOT_NAME_START or (at_start and first.lower() in common)
+        drop_first = bare in _NOT_NAME_START or (at_start and bare.lower() in common)
         if drop_first and not (first == "The" and _ORG_WORDS.search(piece)):
             if " " not in piece:
                 continue
             start += len(first) + 1
+            while start < end and not text[start].isalnum():
+                start += 1
         piece = text[start:end].rstrip(".’'")
         end = start + len(piece)
         if piece.endswith(("’s", "'s")):
@@ -166,10 +169,33 @@ def _persons(text: str, common: frozenset[str]) -> list[tuple[int, int]]:
     return out
 
 
+_KNOWN = re.compile(
+    r"^(?:Microsoft|Google|Amazon|AWS|Nvidia|NVIDIA|OpenAI|Meta|Arm|Apple|IBM|Intel|Oracle|"
+    r"Samsung|KDDI|GitHub)$"
+)
+
+
+def _stands_alone(member: str) -> bool:
+    """Could this list member be a name of its own ('Keio University', 'Russia', 'KDDI')?"""
+    words_ = member.split()
+    if len(words_) >= 2 or _PLACE_WORDS.search(member) or _KNOWN.match(member):
+        return True
+    return member.isupper() and len(member) > 2
+
+
 def _runs_and_lists(text: str, common: frozenset[str]) -> list[tuple[int, int]]:
-    """Each proper-noun run, and each list of them ('China and Russia') as one more candidate."""
-    runs = _proper_runs(text, common) + _proper_runs(text, common, PROPER_LIST)
-    return sorted(set(runs))
+    """Each proper-noun run, and each list of them ('China and Russia') as one more candidate.
+
+    A "list" whose later members cannot stand alone is one long name ("Ministry of
+    Economy, Trade and Industry"): then its first run is not offered on its own.
+    """
+    runs = set(_proper_runs(text, common))
+    for s, e in _proper_runs(text, common, PROPER_LIST):
+        members = [(s + m.start(), s + m.end()) for m in PROPER.finditer(text[s:e])]
+        if len(members) > 1 and not all(_stands_alone(text[a:b]) for a, b in members[1:]):
+            runs = {r for r in runs if not (r[0] == s or (s <= r[0] and r[1] <= e))}
+        runs.add((s, e))
+    return sorted(runs)
 
 
 def _orgs(text: str, common: frozenset[str]) -> list[tuple[int, int]]:

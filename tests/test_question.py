@@ -82,3 +82,30 @@ def test_candidates(kind: Kind, text: str, expected: list[str]) -> None:
 
 def test_open_kinds_have_no_typed_candidates() -> None:
     assert candidates(Kind.OTHER, "Anything at all, $5.") == []
+
+
+def test_currency_prefix_needs_a_word_boundary() -> None:
+    text = "Microsoft’s $2.9 Billion plan and S$3.9 billion in Singapore dollars."
+    assert [text[s:e] for s, e in candidates(Kind.MONEY, text)] == ["$2.9 Billion", "S$3.9 billion"]
+
+
+def test_a_list_whose_tail_cannot_stand_alone_is_one_name() -> None:
+    text = "It is led by Japan's Ministry of Economy, Trade and Industry."
+    assert [text[s:e] for s, e in candidates(Kind.ORG, text)] == [
+        "Japan's Ministry of Economy, Trade and Industry"
+    ]
+    text = "Meanwhile, AWS, Microsoft, Arm and Nvidia are funding it."
+    got = [text[s:e] for s, e in candidates(Kind.ORG, text)]
+    assert got == ["AWS", "AWS, Microsoft, Arm and Nvidia", "Microsoft", "Arm", "Nvidia"]
+
+
+@pytest.mark.parametrize(
+    ("question", "plural"),
+    [
+        ("Which countries' activities concern Smith?", True),
+        ("which ministry runs geniac", False),
+        ("Which universities will share the grants?", True),
+    ],
+)
+def test_plural_focus(question: str, plural: bool) -> None:
+    assert analyse(question).plural is plural
