@@ -19,7 +19,9 @@ COPY service ./service
 COPY eval ./eval
 RUN pip install .
 COPY seeds ./seeds
-RUN python -m index build --seeds seeds --out /app/var/index
+# Also exports the bundled model to ONNX (the default encoder) under /app/var/models.
+RUN python -m index build --seeds seeds --out /app/var/index \
+    --backend onnx --model-dir /app/var/models/all-MiniLM-L6-v2
 
 FROM python:3.11-slim
 ENV PATH=/opt/venv/bin:$PATH \
@@ -28,12 +30,16 @@ ENV PATH=/opt/venv/bin:$PATH \
     RAG_HOST=0.0.0.0 \
     RAG_PORT=8000 \
     RAG_INDEX_DIR=/app/var/index \
-    RAG_SEEDS_DIR=/app/seeds
+    RAG_SEEDS_DIR=/app/seeds \
+    RAG_ENCODER_BACKEND=onnx \
+    RAG_MODEL_DIR=/app/var/models/all-MiniLM-L6-v2 \
+    RAG_FEEDBACK_DB=/tmp/feedback.sqlite3
 RUN useradd --create-home --uid 10001 app
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
 # Owned by root and not writable by the service user: the index is read-only at run time.
 COPY --from=build /app/var/index /app/var/index
+COPY --from=build /app/var/models /app/var/models
 COPY --from=build /app/seeds /app/seeds
 USER 10001
 EXPOSE 8000

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+METADATA_FIELDS = ("doc_id", "title", "source", "author", "published", "url")
+
 
 @dataclass(frozen=True)
 class Span:
@@ -38,14 +40,7 @@ class Document:
 
     def metadata(self) -> dict[str, str | None]:
         """The fields the API and the index files expose about a document."""
-        return {
-            "doc_id": self.doc_id,
-            "title": self.title,
-            "source": self.source,
-            "author": self.author,
-            "published": self.published,
-            "url": self.url,
-        }
+        return {field: getattr(self, field) for field in METADATA_FIELDS}
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,15 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 RRF_K = 60  # the usual constant from Cormack et al.; flattens the head of each ranking
 
 
+def top_indices(scores: np.ndarray, k: int) -> list[int]:
+    """Indices of the ``k`` highest scores, best first, ties by index: O(n), not a full sort."""
+    k = min(k, scores.shape[0])
+    if k <= 0:
+        return []
+    part = np.argpartition(-scores, k - 1)[:k] if k < scores.shape[0] else np.arange(k)
+    return [int(i) for i in sorted(part, key=lambda i: (-scores[i], i))]
+
+
 class Bm25:
     """BM25 over a list of texts, using the same stemmed terms as the reader."""
 
@@ -48,7 +57,7 @@ class Retriever:
 
     def _sentence_ranking(self, scores: np.ndarray, depth: int) -> list[int]:
         """Chunks in the order of their best-scoring sentence (a sentence-level view)."""
-        order = np.argsort(-scores, kind="stable")[: depth * 4]
+        order = top_indices(scores, depth * 4)
         chunks: list[int] = []
         for sid in order:
             cid = int(self._owner[sid])
@@ -66,8 +75,7 @@ class Retriever:
         depth = min(n, max(4 * k, 50))
         dense = self.store.search(query_vector, depth)
         lexical = self.bm25.scores(question)
-        lexical_order = [int(i) for i in np.argsort(-lexical, kind="stable")[:depth]]
-        lexical_order = [i for i in lexical_order if lexical[i] > 0]
+        lexical_order = [i for i in top_indices(lexical, depth) if lexical[i] > 0]
 
         # Sentence-level views catch a single telling sentence inside an otherwise off-topic chunk.
         sentence_dense = self._sentence_ranking(

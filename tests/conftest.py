@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -58,6 +60,19 @@ def settings(index_dir: Path) -> Settings:
 @pytest.fixture(scope="session")
 def pipeline(settings: Settings, embedder: Embedder) -> Pipeline:
     return Pipeline.from_settings(settings, encoder=embedder)
+
+
+def run_index_cli(*args: str, **kw: object) -> subprocess.CompletedProcess[str]:
+    """`python -m index ...` as a user runs it, in its own process."""
+    return subprocess.run(  # type: ignore[call-overload, no-any-return]
+        [sys.executable, "-m", "index", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        **kw,
+    )
 
 
 def free_port() -> int:

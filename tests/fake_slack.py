@@ -16,6 +16,7 @@ class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.lock = threading.Lock()
+        self.rate_limit_next = 0  # answer this many Web API calls with 429 first
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -34,6 +35,18 @@ class FakeSlack:
                             body[key] = json.loads(body[key])
                 with fake.lock:
                     fake.calls.append((self.path, body))
+                    limited = fake.rate_limit_next > 0 and "/api/" in self.path
+                    if limited:
+                        fake.rate_limit_next -= 1
+                if limited:
+                    data = json.dumps({"ok": False, "error": "ratelimited"}).encode()
+                    self.send_response(429)
+                    self.send_header("retry-after", "1")
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
                 reply: dict[str, Any] = {"ok": True}
                 if self.path.endswith("auth.test"):
                     reply.update(user_id="UBOT", bot_id="BBOT", team_id="T1", user="newsqa")

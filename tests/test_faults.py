@@ -14,21 +14,12 @@ import pytest
 
 from index.embed import model_id
 from index.store import load, read_manifest
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_index_cli
 
 pytestmark = pytest.mark.integration
 
 
-def cli(*args: str, **kw: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "index", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        **kw,
-    )  # type: ignore[call-overload]
+cli = run_index_cli
 
 
 @pytest.fixture

@@ -32,3 +32,6 @@ def test_same_steps_as_the_makefile() -> None:
     assert re.search(r'^CMD \["python", "-m", "service"\]$', DOCKERFILE, re.M)
     assert re.search(r"^USER 10001$", DOCKERFILE, re.M)
     assert "HEALTHCHECK" in DOCKERFILE and "/healthz" in DOCKERFILE
+    # the encoder the service runs with is exported at build time and shipped
+    assert "--backend onnx" in DOCKERFILE and "COPY --from=build /app/var/models" in DOCKERFILE
+    assert "RAG_ENCODER_BACKEND ?= onnx" in MAKEFILE

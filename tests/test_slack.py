@@ -321,3 +321,39 @@ def test_not_mounted_without_both_secrets(tmp_path: Path, pipeline: Pipeline, se
     with Server(app) as server:
         r = httpx.post(f"{server.url}/slack/events", content="{}", headers=signed("{}", "any"))
         assert r.status_code == 404
+
+
+def test_rate_limited_web_api_calls_are_retried(bot: Bot) -> None:
+    bot.fake.rate_limit_next = 2  # auth.test and/or chat.postMessage get 429 + Retry-After
+    event = {
+        "type": "app_mention",
+        "user": "U1",
+        "channel": "C9",
+        "ts": "1700000001.000100",
+        "text": "<@UBOT> who is the president of microsoft japan",
+    }
+    bot.event(event, "Ev429")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not any(
+        p.get("thread_ts") == "1700000001.000100" for p in bot.fake.posts("chat.postMessage")
+    ):
+        time.sleep(0.05)
+    api_calls = [path for path, _ in bot.fake.calls if "/api/" in path]
+    assert len(api_calls) >= 3  # two refused, then served
+    delivered = [
+        p for p in bot.fake.posts("chat.postMessage") if p.get("thread_ts") == "1700000001.000100"
+    ]
+    assert len(delivered) == 1 and "Miki Tsusaka" in json.dumps(delivered[0]["blocks"])
+
+
+def test_socket_mode_entry_point_needs_its_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    from service.config import get_settings
+    from service.slack import main
+
+    for var in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    get_settings.cache_clear()
+    try:
+        assert main(["--socket"]) == 2
+    finally:
+        get_settings.cache_clear()

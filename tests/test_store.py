@@ -137,3 +137,27 @@ def test_staleness(built: Path, seeds_copy: Path) -> None:
     with open(next(seeds_copy.glob("*.txt")), "a", encoding="utf-8") as fh:
         fh.write("\nMore.")
     assert "changed" in (staleness(built, seeds_copy, ENC.name, params) or "")
+
+
+def test_index_type_follows_the_size() -> None:
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(3000, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    flat, info = store.make_index(vectors, flat_limit=5000)
+    assert info["type"] == "IndexFlatIP" and flat.ntotal == 3000
+    ivf, info = store.make_index(vectors, flat_limit=1000)
+    assert info["type"] == "IndexIVFFlat" and info["nlist"] == 219
+    assert info["recall@10"] >= 0.95 and ivf.nprobe == info["nprobe"]
+    # queries with a true near neighbour find it through the IVF index
+    queries = vectors[:50] + 0.01 * rng.normal(size=(50, 16)).astype(np.float32)
+    _, got = ivf.search(queries, 1)
+    assert (got[:, 0] == np.arange(50)).mean() >= 0.95
+
+
+def test_top_indices_matches_a_full_sort() -> None:
+    from service.retrieve import top_indices
+
+    scores = np.array([0.1, 3.0, 3.0, -1.0, 2.0], dtype=np.float32)
+    assert top_indices(scores, 3) == [1, 2, 4]
+    assert top_indices(scores, 10) == [1, 2, 4, 0, 3]
+    assert top_indices(scores, 0) == []
