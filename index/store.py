@@ -45,7 +45,15 @@ REBUILD_HINT = "rebuild it with `python -m index build`"
 
 
 class IndexLoadError(RuntimeError):
-    """The index on disk is missing, damaged or was built for something else."""
+    """The index on disk is missing, damaged or was built for something else.
+
+    ``reason`` says what is wrong without file paths, for public status endpoints;
+    the message itself (for logs and the CLI) names the files.
+    """
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or "the index could not be read"
 
 
 @dataclass(frozen=True)
@@ -287,10 +295,14 @@ def _alive(pid: int) -> bool:
 def current_generation(out_dir: Path) -> Path:
     pointer = out_dir / CURRENT
     if not pointer.is_file():
-        raise IndexLoadError(f"no index at {out_dir} (no {CURRENT} file): {REBUILD_HINT}")
+        raise IndexLoadError(
+            f"no index at {out_dir} (no {CURRENT} file): {REBUILD_HINT}", "no index has been built"
+        )
     name = pointer.read_text(encoding="utf-8").strip()
     if not name.startswith("gen-") or "/" in name:
-        raise IndexLoadError(f"{pointer} is corrupt ({name!r}): {REBUILD_HINT}")
+        raise IndexLoadError(
+            f"{pointer} is corrupt ({name!r}): {REBUILD_HINT}", "the index pointer is corrupt"
+        )
     return out_dir / name
 
 
@@ -299,7 +311,10 @@ def read_manifest(out_dir: Path) -> dict[str, Any]:
     try:
         manifest: dict[str, Any] = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise IndexLoadError(f"cannot read {gen / MANIFEST} ({exc}): {REBUILD_HINT}") from exc
+        raise IndexLoadError(
+            f"cannot read {gen / MANIFEST} ({exc}): {REBUILD_HINT}",
+            "the index manifest cannot be read",
+        ) from exc
     return manifest
 
 
@@ -346,7 +361,9 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
         elif sha256_file(path) != entry.get("sha256"):
             problems.append(f"{fname} checksum differs from the manifest")
     if problems:
-        raise IndexLoadError(f"index at {gen} refused: {'; '.join(problems)}; {REBUILD_HINT}")
+        raise IndexLoadError(
+            f"index at {gen} refused: {'; '.join(problems)}; {REBUILD_HINT}", "; ".join(problems)
+        )
 
     docs = {}
     for row in _read_jsonl(gen / "documents.jsonl"):
@@ -354,7 +371,10 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
             row[key] = tuple(row[key]) if row.get(key) else None
         doc = StoredDocument(**row)
         if hashlib.sha256(doc.text.encode("utf-8")).hexdigest() != doc.sha256:
-            raise IndexLoadError(f"text of {doc.doc_id} does not match its sha256; {REBUILD_HINT}")
+            raise IndexLoadError(
+                f"text of {doc.doc_id} does not match its sha256; {REBUILD_HINT}",
+                "an article's text does not match its checksum",
+            )
         docs[doc.doc_id] = doc
     sentences = [
         Sentence(
@@ -392,9 +412,15 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
     ]
     for got, want, what in checks:
         if got != want:
-            raise IndexLoadError(f"{what}: {got} on disk, manifest says {want}; {REBUILD_HINT}")
+            raise IndexLoadError(
+                f"{what}: {got} on disk, manifest says {want}; {REBUILD_HINT}",
+                f"{what}: count differs from the manifest",
+            )
     if index.d != dimension or vectors.ndim != 2 or vectors.shape[1] != dimension:
-        raise IndexLoadError(f"vectors are not {dimension}-d; {REBUILD_HINT}")
+        raise IndexLoadError(
+            f"vectors are not {dimension}-d; {REBUILD_HINT}",
+            "vector dimension differs from the model's",
+        )
     log.info("loaded index %s: %s", gen.name, counts)
     return IndexStore(manifest, docs, chunks, sentences, index, vectors, gen)
 

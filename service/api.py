@@ -104,10 +104,10 @@ def create_app(
             metrics.index_documents.set(len(state.pipeline.store.documents))
             log.info("ready: %d chunks", len(state.pipeline.store.chunks))
         except IndexLoadError as exc:
-            state.error = str(exc)
+            state.error = f"index refused: {exc.reason}"  # public: no paths or settings
             log.error("index refused, not ready: %s", exc)
-        except Exception as exc:  # the service stays up to report it on /readyz
-            state.error = f"{type(exc).__name__}: {exc}"
+        except Exception:  # the service stays up to report it on /readyz
+            state.error = "failed to load the model or the index (see the service log)"
             log.exception("failed to load the pipeline")
         finally:
             state.loaded.set()

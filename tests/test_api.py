@@ -120,7 +120,10 @@ def test_a_damaged_index_never_becomes_ready(tmp_path: Path, index_dir: Path) ->
     with Server(app) as srv:
         r = srv.wait_ready(timeout=60)
         assert r.status_code == 503
-        assert "checksum differs" in r.json()["detail"]
+        detail = r.json()["detail"]
+        assert detail == "index refused: chunks.faiss checksum differs from the manifest"
+        assert str(tmp_path) not in r.text  # no paths or settings in public details
         asked = httpx.post(f"{srv.url}/ask", json={"question": "anything"}, timeout=30)
         assert asked.status_code == 503
         assert asked.headers["content-type"].startswith("application/problem+json")
+        assert str(tmp_path) not in asked.text
