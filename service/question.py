@@ -39,6 +39,9 @@ _ROLES = (
     r"ceo|cto|cfo|coo|president|chairman|chairperson|chair|governor|minister|prime minister|"
     r"head|founder|director|author|writer|reporter|spokesperson|ambassador|mayor|secretary"
 )
+_NOT_AUX_WORDS = frozenset(
+    "is are was were will would does do did has have can could should".split()
+)
 _NOT_AUX = r"(?!(?:is|are|was|were|will|would|does|do|did|has|have|can|could|should)\b)"
 _WHICH = rf"\b(?:what|which) {_NOT_AUX}(?:[\w-]+ ){{0,2}}"
 # Ordered: the first pattern that matches decides the kind.
@@ -69,7 +72,13 @@ _RULES: list[tuple[re.Pattern[str], Kind]] = [
         Kind.DATE,
     ),
     (re.compile(rf"{_WHICH}(?:{_PLACE_NOUNS})\b|\bwhere\b"), Kind.PLACE),
-    (re.compile(rf"{_WHICH}(?:{_ORG_NOUNS})\b"), Kind.ORG),
+    (
+        re.compile(
+            rf"{_WHICH}(?:{_ORG_NOUNS})\b|"
+            rf"\bwhat (?:is|was|are|were) the (?:[\w-]+ ){{0,2}}(?:{_ORG_NOUNS})\b"
+        ),
+        Kind.ORG,
+    ),
     (
         re.compile(
             rf"\bwho\b|\bwhom\b|\bwhose\b|\bwhich (?:person|executive|official|leader)\b|"
@@ -118,6 +127,9 @@ class Question:
     entities: tuple[str, ...]  # capitalised names and numbers, lower-cased: must be supported
     focus: tuple[str, ...]  # stems of the noun the question asks about ("how many WORKERS")
     plural: bool  # "which COUNTRIES": a list may be the answer
+    # The focus must appear with the answer ("how many EMPLOYEES", "what is the BUDGET of");
+    # not so for a category ("which HARDWARE ..." is answered by "GPUs").
+    focus_required: bool
     currency: str | None  # "S$" when asked "in Singapore dollars"
     wh: str | None  # the question word, typos mended
 
@@ -170,16 +182,40 @@ def _entities(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+_ATTRIBUTE = re.compile(
+    r"\bhow (?:many|much)\b|\b(?:what|which) (?:is|was|are|were) (?:the )?\w+(?: \w+)? (?:of|in|for)\b"
+)
 _GENERIC_FOCUS = frozenset(
     "size amount value number total figure sum kind type sort name people thing things year "
     "years date day month period time city country place location percentage percent share "
-    "site region person".split()
+    "site region person money cash dollars funds funding".split()
 )
+
+
+_MODIFIERS = frozenset(
+    "global new main other first last japanese american international critical local national "
+    "two three existing latest major key big biggest largest small un us".split()
+)
+
+
+def _which_focus(ws: list[str]) -> str | None:
+    """'which COUNTRIES ...', 'what global TREND ...': the first noun after which/what."""
+    for i, w in enumerate(ws[:-1]):
+        if w in ("which", "what"):
+            rest = [x for x in ws[i + 1 : i + 4] if not x.endswith("based")]
+            if not rest or rest[0] in _NOT_AUX_WORDS:
+                return None
+            for x in rest:
+                if x not in _MODIFIERS:
+                    return x
+    return None
 
 
 def _focus_word(ws: list[str]) -> str | None:
     """The head noun the question asks about: 'how many WORKERS', 'what is the BUDGET of'."""
     joined = " ".join(ws)
+    if not re.search(r"\bhow (?:many|much)\b", joined) and (word := _which_focus(ws)):
+        return None if word in _GENERIC_FOCUS or word in STOPWORDS else word
     m = _FOCUS.search(joined) or re.search(rf"\b(?:which|what)\s+{_NOT_AUX}(\w+)", joined)
     if not m:
         return None
@@ -238,6 +274,7 @@ def analyse(text: str) -> Question:
         entities=tuple(e for e in _entities(text) if e not in unit),
         focus=_focus(ws),
         plural=_plural(ws),
+        focus_required=bool(_ATTRIBUTE.search(joined)),
         currency=currency,
         wh=ws[0] if ws and ws[0] in _WH else next((w for w in ws if w in _WH), None),
     )

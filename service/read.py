@@ -37,6 +37,10 @@ TYPED = frozenset(
     }
 )
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
+# "whom did X meet": X is the question's subject, so the answer is someone else
+_OBJECT_QUESTION = re.compile(
+    r"^\s*(?:who|whom)\s+(?:did|does|do|will|would|has|have|had|can|could)\b"
+)
 _CURRENCY = re.compile(r"(?:US|S|A|C|HK|NZ)?\\?\$|€|£|¥")
 
 
@@ -383,7 +387,13 @@ def _span_prior(q: Question, ev: Evidence, span: tuple[int, int]) -> float:
             bonus += 0.1  # a quoted phrase is usually the thing asked about
     if q.kind in (Kind.ORG, Kind.PLACE):
         is_list = " and " in piece or ", " in piece
-        bonus += (0.1 if is_list else 0.0) if q.plural else (-0.1 if is_list else 0.0)
+        bonus += (0.2 if is_list else 0.0) if q.plural else (-0.1 if is_list else 0.0)
+    if q.kind is Kind.PERSON and _OBJECT_QUESTION.match(q.text.lower()):
+        # "whom did the Japanese Prime Minister meet": "Prime Minister Fumio Kishida" is the
+        # question's own subject, not its answer
+        before = words(text[max(0, span[0] - 40) : span[0]])[-3:]
+        if len([w for w in before if w in words(q.text)]) >= 2:
+            bonus -= 0.2
     # "which ministry" -> a span that says "Ministry"
     if q.kind in (Kind.ORG, Kind.PLACE, Kind.NAME) and any(
         stem(w) in q.focus for w in words(piece)
@@ -399,7 +409,7 @@ def confidence(q: Question, best: Evidence, span_found: bool) -> float:
     if q.kind in TYPED and not span_found:
         raw *= 0.4  # nothing of the asked kind (no amount for "how much"): not answered here
     raw *= 0.3 + 0.7 * best.entities
-    if q.kind in (Kind.COUNT, Kind.MONEY, Kind.PERCENT, Kind.OTHER, Kind.REASON):
+    if q.focus_required:
         raw *= 0.5 + 0.5 * best.focus  # "how many EMPLOYEES": the sentence must be about them
     raw *= 1.0 - 0.3 * best.missing
     if q.kind not in TYPED and not span_found:

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from service.text import CHAT_WORDS, STOPWORDS
+from service.text import CHAT_WORDS, STOPWORDS, stem
 
 _WORD = re.compile(r"[A-Za-z]+")
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -36,6 +36,8 @@ class Speller:
         if len(w) < 4 or w in self.counts or w in STOPWORDS or w in CHAT_WORDS:
             return word
         known = [c for c in self._edits1(w) if len(c) >= 5 and c in self.counts]
+        if any(stem(c) == stem(w) for c in known):
+            return word  # an inflection of a known word ('concern'/'concerns'): stems match
         if known:
             return max(known, key=lambda c: (self.counts[c], c))
         for i in range(3, len(w) - 2):
