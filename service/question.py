@@ -214,8 +214,6 @@ def _which_focus(ws: list[str]) -> str | None:
 def _focus_word(ws: list[str]) -> str | None:
     """The head noun the question asks about: 'how many WORKERS', 'what is the BUDGET of'."""
     joined = " ".join(ws)
-    if not re.search(r"\bhow (?:many|much)\b", joined) and (word := _which_focus(ws)):
-        return None if word in _GENERIC_FOCUS or word in STOPWORDS else word
     m = _FOCUS.search(joined) or re.search(rf"\b(?:which|what)\s+{_NOT_AUX}(\w+)", joined)
     if not m:
         return None
@@ -229,8 +227,8 @@ def _focus(ws: list[str]) -> tuple[str, ...]:
 
 
 def _plural(ws: list[str]) -> bool:
-    m = re.search(r"\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?(\w+)", " ".join(ws))
-    word = _focus_word(ws) or (m.group(1) if m else "")
+    """'which COUNTRIES', 'which Japanese-based COMPANIES': a list may be the answer."""
+    word = _which_focus(ws) or ""
     return word.endswith("s") and not word.endswith("ss")
 
 

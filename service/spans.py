@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 
 from service.question import Kind
+from service.text import stem
 
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
@@ -259,17 +260,25 @@ def open_spans(text: str, question_words: frozenset[str]) -> list[tuple[int, int
     tokens = [(m.start(), m.end(), m.group()) for m in re.finditer(r"[^\s,;:()\[\]]+", text)]
     run: list[tuple[int, int, str]] = []
 
-    def flush() -> None:
-        while run and run[0][2].lower() in _FUNCTION:
-            run.pop(0)
-        while run and run[-1][2].lower().strip(".") in _FUNCTION:
-            run.pop()
-        if run and len(run) <= 10:
-            start, end = run[0][0], run[-1][1]
+    def emit(part: list[tuple[int, int, str]]) -> None:
+        while part and part[0][2].lower() in _FUNCTION:
+            part = part[1:]
+        while part and part[-1][2].lower().strip(".") in _FUNCTION:
+            part = part[:-1]
+        if part and len(part) <= 10:
+            start, end = part[0][0], part[-1][1]
             while end > start and text[end - 1] in ".!?":
                 end -= 1
-            if end > start:
+            if end > start and (start, end) not in out:
                 out.append((start, end))
+
+    def flush() -> None:
+        emit(list(run))
+        # "deflation and stimulate": each side of a conjunction is a candidate too
+        cuts = [i for i, t in enumerate(run) if t[2].lower() in ("and", "or")]
+        for a, b in zip([-1, *cuts], [*cuts, len(run)], strict=True):
+            if cuts:
+                emit(run[a + 1 : b])
         run.clear()
 
     prev_end = 0
@@ -278,7 +287,7 @@ def open_spans(text: str, question_words: frozenset[str]) -> list[tuple[int, int
             flush()
         prev_end = e
         key = tok.lower().strip(".’'\"“”").replace("’s", "").replace("'s", "")
-        if key in question_words:
+        if key in question_words or stem(key) in question_words:
             flush()
             continue
         run.append((s, e, tok))

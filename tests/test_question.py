@@ -109,3 +109,23 @@ def test_a_list_whose_tail_cannot_stand_alone_is_one_name() -> None:
 )
 def test_plural_focus(question: str, plural: bool) -> None:
     assert analyse(question).plural is plural
+
+
+def test_open_spans_cut_at_question_words_and_conjunctions() -> None:
+    from service.spans import open_spans
+
+    from service.text import terms, words
+
+    q = "What problem are the investments meant to help Japan tackle?"
+    said = frozenset(words(q)) | frozenset(terms(q))
+    text = "These investments aim to help Japan tackle deflation and stimulate the economy."
+    got = [text[s:e] for s, e in open_spans(text, said)]
+    assert got == ["aim", "deflation and stimulate", "deflation", "stimulate", "economy"]
+
+
+def test_quoted_phrases_are_open_candidates() -> None:
+    from service.spans import open_spans
+
+    text = "Microsoft backed the “Hiroshima AI Process” to set rules."
+    got = [text[s:e] for s, e in open_spans(text, frozenset({"microsoft"}))]
+    assert got[0] == "Hiroshima AI Process"
