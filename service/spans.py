@@ -35,7 +35,9 @@ DATE = re.compile(
     rf"|\b(?:last|this|next|later this|earlier this)\s(?:year|week|month)\b",
 )
 DURATION = re.compile(
-    rf"(?:(?:over|within|for|in)\s)?(?:the\s)?(?:next|coming|past|last|following)\s(?:{_NUM}\s)?(?:years?|months?|decades?|weeks?)"
+    # "over the next two years", "the coming years"; not "last year" (a point in time)
+    rf"(?:(?:over|within|for|in)\s)?(?:the\s)?(?:next|coming|past|last|following)\s"
+    rf"(?:{_NUM}\s(?:years?|months?|decades?|weeks?)|(?:years|months|decades|weeks))"
     rf"|{_QUALIFIER}?{_NUM}[\s-](?:years?|months?|decades?|weeks?|days?)\b",
     re.I,
 )
@@ -134,8 +136,15 @@ def _proper_runs(
         end = start + len(piece)
         if piece.endswith(("’s", "'s")):
             end -= 2
-        if end > start:
-            runs.append((start, end))
+        # "Microsoft’s AI", "Japan’s Cabinet Secretariat": the owner is not part of the name
+        cut = start
+        for m2 in re.finditer(r"[’']s\s", text[start:end]):
+            owner_end = start + m2.start()
+            if owner_end > cut:
+                runs.append((cut, owner_end))
+            cut = start + m2.end()
+        if end > cut:
+            runs.append((cut, end))
     return runs
 
 

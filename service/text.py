@@ -9,6 +9,7 @@ import Stemmer
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[.'’][A-Za-z0-9]+)*")
 _POSSESSIVE = re.compile(r"['’]s$")
+_INITIALISM = re.compile(r"(?:[a-z]\.)+[a-z]?")
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been
@@ -56,6 +57,8 @@ def words(text: str) -> list[str]:
     out = []
     for w in _WORD.findall(text):
         w = _POSSESSIVE.sub("", w.lower()).replace("’", "").replace("'", "")
+        if _INITIALISM.fullmatch(w):
+            w = w.replace(".", "")  # "U.S." and "US" are the same word
         out.append(CHAT_WORDS.get(w, w))
     return out
 

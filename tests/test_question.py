@@ -92,7 +92,7 @@ def test_currency_prefix_needs_a_word_boundary() -> None:
 def test_a_list_whose_tail_cannot_stand_alone_is_one_name() -> None:
     text = "It is led by Japan's Ministry of Economy, Trade and Industry."
     assert [text[s:e] for s, e in candidates(Kind.ORG, text)] == [
-        "Japan's Ministry of Economy, Trade and Industry"
+        "Ministry of Economy, Trade and Industry"  # the owner "Japan's" is not part of it
     ]
     text = "Meanwhile, AWS, Microsoft, Arm and Nvidia are funding it."
     got = [text[s:e] for s, e in candidates(Kind.ORG, text)]
@@ -113,7 +113,6 @@ def test_plural_focus(question: str, plural: bool) -> None:
 
 def test_open_spans_cut_at_question_words_and_conjunctions() -> None:
     from service.spans import open_spans
-
     from service.text import terms, words
 
     q = "What problem are the investments meant to help Japan tackle?"
@@ -129,3 +128,28 @@ def test_quoted_phrases_are_open_candidates() -> None:
     text = "Microsoft backed the “Hiroshima AI Process” to set rules."
     got = [text[s:e] for s, e in open_spans(text, frozenset({"microsoft"}))]
     assert got[0] == "Hiroshima AI Process"
+
+
+def test_owner_is_not_part_of_a_name_and_last_year_is_no_duration() -> None:
+    text = "These will be augmented by Microsoft’s AI coding assistant, GitHub Copilot."
+    assert [text[s:e] for s, e in candidates(Kind.NAME, text)] == ["GitHub Copilot"]
+    text = "Microsoft will collaborate with Japan's Cabinet Secretariat on security."
+    assert "Cabinet Secretariat" in [text[s:e] for s, e in candidates(Kind.ORG, text)]
+    text = "It will invest over the next two years, unlike last year."
+    assert [text[s:e] for s, e in candidates(Kind.DURATION, text)] == ["over the next two years"]
+
+
+def test_initialisms_match_their_plain_form() -> None:
+    from service.text import words
+
+    assert words("the U.S. and US firms in D.C., 2.9 billion") == [
+        "the",
+        "us",
+        "and",
+        "us",
+        "firms",
+        "in",
+        "dc",
+        "2.9",
+        "billion",
+    ]
