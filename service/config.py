@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     max_in_flight: int = Field(64, ge=1, le=10_000, description="beyond it 503 + Retry-After")
     request_timeout_s: float = Field(10.0, gt=0, le=300, description="past it /ask answers 504")
     drain_seconds: float = Field(
-        0.0, ge=0, le=60, description="after SIGTERM, /readyz is 503 this long before closing"
+        2.0, ge=0, le=60, description="after SIGTERM, /readyz is 503 this long before closing"
     )
 
     # Slack: the bot is mounted only when both the token and the signing secret are set.

@@ -1,8 +1,14 @@
-"""uvicorn with a draining phase: on SIGTERM /readyz turns 503, in-flight requests finish."""
+"""uvicorn with a draining phase: on SIGTERM /readyz turns 503, in-flight requests finish.
+
+For ``drain_seconds`` after SIGTERM the server keeps accepting (readiness probes see 503)
+before uvicorn stops listening and waits for the requests in flight. Ctrl-C (SIGINT) does
+not wait.
+"""
 
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 from types import FrameType
 from typing import Any
@@ -24,7 +30,7 @@ class GracefulServer(uvicorn.Server):
         if state is not None and not state.draining:
             state.draining = True
             log.info("draining: /readyz now answers 503; finishing requests in flight")
-            if self.drain_seconds > 0:
+            if self.drain_seconds > 0 and sig == signal.SIGTERM:
                 # let load balancers see the 503 before the listening socket closes
                 threading.Timer(self.drain_seconds, super().handle_exit, (sig, frame)).start()
                 return

@@ -84,13 +84,13 @@ def free_port() -> int:
 class Server:
     """The real app under uvicorn on a free 127.0.0.1 port, in a background thread."""
 
-    def __init__(self, app: object) -> None:
+    def __init__(self, app: object, drain_seconds: float = 0.0) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level="warning", timeout_graceful_shutdown=30
         )
-        self.server = GracefulServer(config)
+        self.server = GracefulServer(config, drain_seconds)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> Server:

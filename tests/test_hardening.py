@@ -160,7 +160,7 @@ def test_crashes_are_problem_json_without_internals(tmp_path: Path, pipeline: Pi
 def test_sigterm_drains_in_flight_requests(tmp_path: Path, pipeline: Pipeline) -> None:
     gate = Gate(pipeline)
     app = create_app(Settings(index_dir=tmp_path), pipeline_factory=lambda _s: gate)  # type: ignore[arg-type,return-value]
-    srv = Server(app).__enter__()
+    srv = Server(app, drain_seconds=1.0).__enter__()
     srv.wait_ready()
     with httpx.Client(base_url=srv.url, timeout=30) as probe:
         assert probe.get("/readyz").status_code == 200  # keep-alive connection for later
