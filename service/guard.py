@@ -83,13 +83,16 @@ class Guard:
                 for message in refusal:
                     await send(message)
                 return
-            self.in_flight += 1
-            self.metrics.in_flight.inc()
+            counted = path not in UNLIMITED  # probes and /metrics are neither bounded nor counted
+            if counted:
+                self.in_flight += 1
+                self.metrics.in_flight.inc()
             try:
                 await self._serve(scope, receive, send, rid, status_holder)
             finally:
-                self.in_flight -= 1
-                self.metrics.in_flight.dec()
+                if counted:
+                    self.in_flight -= 1
+                    self.metrics.in_flight.dec()
         finally:
             elapsed = time.perf_counter() - started
             route = self.route_of(scope)

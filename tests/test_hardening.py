@@ -129,7 +129,10 @@ def test_overload_gets_503_with_retry_after_at_once(gated: tuple[Server, Gate]) 
     ]
     for t in threads:
         t.start()
-    time.sleep(0.3)
+    deadline = time.monotonic() + 30
+    while "newsqa_requests_in_flight 2.0" not in httpx.get(f"{srv.url}/metrics").text:
+        assert time.monotonic() < deadline, "the two slow requests never started"
+        time.sleep(0.02)
     r = ask(srv.url, {"question": "one too many"})
     assert r.status_code == 503 and r.headers["retry-after"] == "1"
     assert httpx.get(f"{srv.url}/readyz").status_code == 200  # probes are never refused
@@ -171,7 +174,10 @@ def test_sigterm_drains_in_flight_requests(tmp_path: Path, pipeline: Pipeline) -
             )
         )
         t.start()
-        time.sleep(0.3)
+        deadline = time.monotonic() + 30
+        while "newsqa_requests_in_flight 1.0" not in probe.get("/metrics").text:
+            assert time.monotonic() < deadline, "the slow request never started"
+            time.sleep(0.02)
         srv.server.handle_exit(signal.SIGTERM, None)
         r = probe.get("/readyz")
         assert r.status_code == 503 and r.json()["detail"] == "draining"
