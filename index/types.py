@@ -73,5 +73,3 @@ class Hit:
 
     chunk: Chunk
     score: float
-    dense: float
-    lexical: float

@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Callable, MutableMapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -48,7 +48,6 @@ class AppState:
     pipeline: Pipeline | None = None
     error: str | None = None
     draining: bool = False
-    loaded: threading.Event = field(default_factory=threading.Event)
     limiter: anyio.CapacityLimiter | None = None
 
 
@@ -109,8 +108,6 @@ def create_app(
         except Exception:  # the service stays up to report it on /readyz
             state.error = "failed to load the model or the index (see the service log)"
             log.exception("failed to load the pipeline")
-        finally:
-            state.loaded.set()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -56,7 +56,6 @@ class Answer:
     passages: tuple[Passage, ...]
     closest: tuple[Citation, ...]  # best sentences even when abstaining (for UIs)
     timings_ms: dict[str, float]
-    kind: str
 
 
 class Pipeline:
@@ -121,8 +120,7 @@ class Pipeline:
         q = analyse(mended)
         reading = self.reader.read(q, vector, hits, abstain_threshold)
         t3 = time.perf_counter()
-        conf = reading.confidence
-        citations = tuple(self._citation(ev, conf) for ev in reading.evidence)
+        citations = tuple(self._citation(ev) for ev in reading.evidence)
         passages = tuple(
             Passage(
                 h.chunk.doc_id,
@@ -144,15 +142,14 @@ class Pipeline:
             question=question,
             text=reading.answer,
             answer_start=reading.answer_start,
-            confidence=conf,
+            confidence=reading.confidence,
             citations=citations,
             passages=passages,
-            closest=tuple(self._citation(ev, conf) for ev in reading.closest),
+            closest=tuple(self._citation(ev) for ev in reading.closest),
             timings_ms=timings,
-            kind=q.kind.value,
         )
 
-    def _citation(self, ev: Evidence, confidence: float) -> Citation:
+    def _citation(self, ev: Evidence) -> Citation:
         doc = self.store.documents[ev.sentence.doc_id]
         s = ev.sentence
         return Citation(

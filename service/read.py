@@ -161,7 +161,7 @@ class Reader:
         credit = 0.0
         for n in needles:
             for place in places:
-                if place is not None and (n in place[0] or (len(n) >= 5 and n[:5] in place[1])):
+                if place is not None and _found(n, place[0], place[1]):
                     credit += place[2]
                     break
         return credit / len(needles)
@@ -230,15 +230,14 @@ class Reader:
 
         For people: "Meta CEO Mark Zuckerberg" is no answer to "who is the CEO of Microsoft".
         """
-        text = ev.sentence.text
-        window = text[max(0, span[0] - 50) : span[0]] + " " + text[span[1] : span[1] + 50]
-        found = set(terms(window))
+        window = _window(ev, span)
+        found = frozenset(terms(window))
         prefixes = _prefixes(frozenset(words(window)))
         total = got = 0.0
         for t in q.terms:
             w = self.idf(t)
             total += w
-            if t in found or (len(t) >= 5 and t[:5] in prefixes):
+            if _found(t, found, prefixes):
                 got += w
         return got / total if total else 1.0
 
@@ -247,13 +246,12 @@ class Reader:
         needles = [w for e in q.entities for w in words(e)]
         if not needles:
             return 1.0
-        text = ev.sentence.text
-        window = words(text[max(0, span[0] - 50) : span[0]] + " " + text[span[1] : span[1] + 50])
-        pool, prefixes = frozenset(window), _prefixes(frozenset(window))
+        pool = frozenset(words(_window(ev, span)))
+        prefixes = _prefixes(pool)
         title = self._titles[ev.sentence.doc_id]
         found = 0.0
         for n in needles:
-            if n in pool or (len(n) >= 5 and n[:5] in prefixes):
+            if _found(n, pool, prefixes):
                 found += 1.0
             elif n in title:
                 found += 0.5
@@ -325,10 +323,10 @@ class Reader:
         hits: Sequence[Hit],
         abstain_threshold: float | None = None,
     ) -> Reading:
-        ranked = self.score_sentences(q, query_vector, hits)
         about = self._about_article(q)
         if about is not None:
             return about
+        ranked = self.score_sentences(q, query_vector, hits)
         if not ranked:
             return Reading(None, None, 0.0, (), ())
         best, span = self.pick_span(q, ranked)
@@ -351,6 +349,17 @@ class Reader:
 def _prefixes(ws: frozenset[str]) -> frozenset[str]:
     """First five letters of the longer words: 'Japanese' and 'Japan' share 'japan'."""
     return frozenset(w[:5] for w in ws if len(w) >= 5)
+
+
+def _found(needle: str, pool: frozenset[str], prefixes: frozenset[str]) -> bool:
+    """In the pool, or sharing a five-letter prefix with one of its longer words."""
+    return needle in pool or (len(needle) >= 5 and needle[:5] in prefixes)
+
+
+def _window(ev: Evidence, span: tuple[int, int], width: int = 50) -> str:
+    """The text on either side of a span, within its sentence."""
+    text = ev.sentence.text
+    return text[max(0, span[0] - width) : span[0]] + " " + text[span[1] : span[1] + width]
 
 
 def _is_heading(text: str) -> bool:

@@ -87,17 +87,10 @@ class Retriever:
         for ranking in rankings:
             for rank, cid in enumerate(ranking):
                 fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        dense_score = dict(dense)
         best = len(rankings) / (RRF_K + 1)
         top = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
         return [
-            Hit(
-                chunk=self.store.chunks[cid],
-                score=round(score / best, 6),
-                dense=float(dense_score.get(cid, 0.0)),
-                lexical=float(lexical[cid]),
-            )
-            for cid, score in top
+            Hit(chunk=self.store.chunks[cid], score=round(score / best, 6)) for cid, score in top
         ]
 
 

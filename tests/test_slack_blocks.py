@@ -15,9 +15,7 @@ from service.slack_blocks import (
 
 def _answer(text: str | None, quote: str = "Q.", n: int = 1) -> Answer:
     c = Citation("d1", "Title <b>", "Pub", None, "2024-04-10", quote, 0, len(quote), 0.9)
-    return Answer(
-        "q?", text, 0 if text else None, 0.8, (c,) * n if text else (), (), (c,), {}, "other"
-    )
+    return Answer("q?", text, 0 if text else None, 0.8, (c,) * n if text else (), (), (c,), {})
 
 
 def test_cut_marks_what_it_cuts() -> None:
