@@ -19,9 +19,9 @@ COPY service ./service
 COPY eval ./eval
 RUN pip install .
 COPY seeds ./seeds
-# Also exports the bundled model to ONNX (the default encoder) under /app/var/models.
+# Also exports the bundled model to ONNX, fp32 and int8 (the default encoder), under /app/var/models.
 RUN python -m index build --seeds seeds --out /app/var/index \
-    --backend onnx --model-dir /app/var/models/all-MiniLM-L6-v2
+    --backend onnx-int8 --model-dir /app/var/models/all-MiniLM-L6-v2
 
 FROM python:3.11-slim
 ENV PATH=/opt/venv/bin:$PATH \
@@ -31,7 +31,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     RAG_PORT=8000 \
     RAG_INDEX_DIR=/app/var/index \
     RAG_SEEDS_DIR=/app/seeds \
-    RAG_ENCODER_BACKEND=onnx \
+    RAG_ENCODER_BACKEND=onnx-int8 \
     RAG_MODEL_DIR=/app/var/models/all-MiniLM-L6-v2 \
     RAG_FEEDBACK_DB=/tmp/feedback.sqlite3
 RUN useradd --create-home --uid 10001 app

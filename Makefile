@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RAG_INDEX_DIR ?= var/index
 RAG_SEEDS_DIR ?= seeds
-RAG_ENCODER_BACKEND ?= onnx
+RAG_ENCODER_BACKEND ?= onnx-int8
 
 # No model or data is ever fetched from a hub at run time.
 export HF_HUB_OFFLINE := 1

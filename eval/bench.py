@@ -1,10 +1,17 @@
 """`python -m eval.bench`: latency and throughput of the real service, measured side by side.
 
-Bounded and local (127.0.0.1 only): an in-process floor (encode one question + FAISS
-search), then `/ask` over HTTP against `python -m service` in its own process at 1, 4, 16
-and 64 concurrent clients with fixed request counts, once with micro-batching and once
-with the one-request-at-a-time baseline (RAG_BATCHING=false); cold start, index build time
-and peak memory. Prints one Markdown table, writes JSON and a latency-vs-concurrency PNG.
+Bounded and local (127.0.0.1 only): an in-process floor (the torch encoder on one question
++ FAISS search), then `/ask` over HTTP against `python -m service` in its own process at 1,
+4, 16 and 64 concurrent clients with fixed request counts, in three set-ups side by side:
+
+- ``torch-baseline``: the plain server the issue starts from, the torch encoder with each
+  request encoded on its own (RAG_ENCODER_BACKEND=torch, RAG_BATCHING=false);
+- ``service``: the shipped defaults (int8 ONNX encoder, no batching);
+- ``batched``: the same with micro-batching on (RAG_BATCHING=true).
+
+Then cold start, index build time and peak memory. The load generator (aiohttp) runs in
+this process and its own CPU per request is reported: on a 2-core machine it competes with
+the server. Prints one Markdown table, writes JSON and a latency-vs-concurrency PNG.
 """
 
 from __future__ import annotations
@@ -21,18 +28,24 @@ from pathlib import Path
 from typing import Any
 
 from eval.dataset import load as load_questions
-from eval.load import peak_rss_kib, run_load, serve
+from eval.load import cpu_seconds, peak_rss_kib, run_load, serve
 
 LEVELS = {1: 300, 4: 400, 16: 800, 64: 1280}  # concurrency -> requests (fixed counts)
+MODES = {
+    "torch-baseline": {"RAG_ENCODER_BACKEND": "torch", "RAG_BATCHING": "false"},
+    "service": {"RAG_BATCHING": "false"},
+    "batched": {"RAG_BATCHING": "true"},
+}
 
 
 def floor_ms(index_dir: Path, questions: list[str], rounds: int) -> dict[str, float]:
     """Median cost of the unavoidable part: encode one question (batch 1) + FAISS search."""
     from index.embed import Embedder
-    from index.store import load
+    from index.store import load, read_manifest
 
-    enc = Embedder(threads=1)
-    store = load(index_dir, model=enc.name, dimension=enc.dimension)
+    enc = Embedder(threads=1, backend="torch")
+    # FAISS costs the same whichever encoder wrote the vectors: search the index as built.
+    store = load(index_dir, model=read_manifest(index_dir)["model"], dimension=enc.dimension)
     enc.encode(["warm up"], batch_size=1)
     enc_t, search_t = [], []
     for i in range(rounds):
@@ -73,7 +86,10 @@ def serve_and_load(env: dict[str, str], questions: list[str]) -> dict[str, Any]:
         run_load(srv.url, 40, 4, questions)  # warm-up
         levels = {}
         for clients, n in LEVELS.items():
-            levels[str(clients)] = run_load(srv.url, n, clients, questions).summary()
+            cpu0 = cpu_seconds(srv.proc.pid)
+            summary = run_load(srv.url, n, clients, questions).summary()
+            server_cpu = 1000 * (cpu_seconds(srv.proc.pid) - cpu0) / n
+            levels[str(clients)] = {**summary, "server_cpu_ms_per_request": round(server_cpu, 3)}
         return {
             "cold_start_s": round(srv.started_s, 2),
             "levels": levels,
@@ -84,30 +100,34 @@ def serve_and_load(env: dict[str, str], questions: list[str]) -> dict[str, Any]:
 def table(report: dict[str, Any]) -> str:
     f = report["floor"]
     lines = [
-        f"In-process floor (encode 1 question + FAISS top-5, median of {report['rounds']}): "
+        f"In-process torch floor (encode 1 question + FAISS top-5, median of {report['rounds']}): "
         f"**{f['floor_ms']:.2f} ms** (encode {f['encode_ms']:.2f} ms, search {f['search_ms']:.3f} ms)",
         "",
-        "| mode | clients | requests | req/s | p50 ms | p95 ms | p99 ms | non-200 |",
-        "|---|---|---|---|---|---|---|---|",
+        "| set-up | clients | requests | req/s | p50 ms | p95 ms | p99 ms | server CPU ms/req "
+        "| client CPU ms/req | non-200 |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for mode in ("batched", "baseline"):
+    for mode in MODES:
         for clients, s in report[mode]["levels"].items():
             bad = {k: v for k, v in s["statuses"].items() if k != "200"}
             lines.append(
                 f"| {mode} | {clients} | {s['requests']} | {s['rps']:.1f} | "
                 f"{s['p50_ms']:.1f} | {s['p95_ms']:.1f} | {s['p99_ms']:.1f} | "
+                f"{s['server_cpu_ms_per_request']:.2f} | {s['client_cpu_ms_per_request']:.2f} | "
                 f"{bad or 0} |"
             )
-    b, base = report["batched"], report["baseline"]
-    ratio_1 = b["levels"]["1"]["p50_ms"] / f["floor_ms"]
-    ratio_16 = b["levels"]["16"]["rps"] / base["levels"]["16"]["rps"]
+    svc, base, batched = report["service"], report["torch-baseline"], report["batched"]
+    at16 = {m: report[m]["levels"]["16"] for m in MODES}
     lines += [
         "",
-        f"- 1 client: `/ask` p50 = **{ratio_1:.2f} x** the in-process floor",
-        f"- 16 clients: batched throughput = **{ratio_16:.2f} x** the baseline; "
-        f"p95 {b['levels']['16']['p95_ms']:.1f} ms",
-        f"- cold start to /readyz 200: {b['cold_start_s']:.2f} s; server peak RSS "
-        f"{b['server_peak_rss_mib']:.0f} MiB",
+        f"- 1 client: `/ask` p50 = **{svc['levels']['1']['p50_ms'] / f['floor_ms']:.2f} x** "
+        "the in-process torch floor (the whole answer, reading included)",
+        f"- 16 clients: the service does **{at16['service']['rps'] / at16['torch-baseline']['rps']:.2f} x** "
+        f"the torch one-request-at-a-time baseline's requests/s, p95 {at16['service']['p95_ms']:.1f} ms; "
+        f"micro-batching on top: {at16['batched']['rps'] / at16['service']['rps']:.2f} x",
+        f"- cold start to /readyz 200: {svc['cold_start_s']:.2f} s (torch baseline "
+        f"{base['cold_start_s']:.2f} s, batched {batched['cold_start_s']:.2f} s); "
+        f"server peak RSS {svc['server_peak_rss_mib']:.0f} MiB (torch {base['server_peak_rss_mib']:.0f} MiB)",
         f"- index build: {report['build']['build_s']:.1f} s, peak RSS "
         f"{report['build']['build_peak_rss_mib']:.0f} MiB",
     ]
@@ -121,7 +141,7 @@ def plot(report: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-    for mode, style in (("batched", "o-"), ("baseline", "s--")):
+    for mode, style in (("torch-baseline", "s--"), ("service", "o-"), ("batched", "^:")):
         levels = report[mode]["levels"]
         xs = [int(c) for c in levels]
         ax1.plot(xs, [levels[c]["p50_ms"] for c in levels], style, label=f"{mode} p50")
@@ -148,6 +168,12 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--index", type=Path, default=Path(os.environ.get("RAG_INDEX_DIR", "var/index")))
+    p.add_argument(
+        "--torch-index",
+        type=Path,
+        default=Path("var/index-torch"),
+        help="index for the torch baseline (built here when missing or stale)",
+    )
     p.add_argument("--seeds", type=Path, default=Path("seeds"))
     p.add_argument("--rounds", type=int, default=300, help="in-process floor repetitions")
     p.add_argument("--out", type=Path, default=Path("reports"))
@@ -157,11 +183,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         LEVELS.update({1: 20, 4: 20, 16: 32, 64: 64})
     questions = [it.question for it in load_questions()]
+    torch_build = [sys.executable, "-m", "index", "build", "--if-stale", "--backend", "torch"]
+    subprocess.run(  # noqa: S603 - our own interpreter and module, no shell
+        [*torch_build, "--seeds", str(args.seeds), "--out", str(args.torch_index)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     report: dict[str, Any] = {"rounds": args.rounds}
     report["floor"] = floor_ms(args.index, questions, args.rounds)
-    env = {"RAG_INDEX_DIR": str(args.index)}
-    report["batched"] = serve_and_load({**env, "RAG_BATCHING": "true"}, questions)
-    report["baseline"] = serve_and_load({**env, "RAG_BATCHING": "false"}, questions)
+    for mode, env in MODES.items():
+        index = args.torch_index if env.get("RAG_ENCODER_BACKEND") == "torch" else args.index
+        report[mode] = serve_and_load({**env, "RAG_INDEX_DIR": str(index)}, questions)
     report["build"] = build_cost(args.seeds)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "bench.json").write_text(json.dumps(report, indent=2))

@@ -155,10 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if max(args.sizes) > 2_000_000 or max(args.bm25_sizes) > 1_000_000:
         p.error("sizes are capped at 2M vectors and 1M BM25 chunks on this machine")
-    from index.embed import model_id
-    from index.store import load
+    from index.store import load, read_manifest
 
-    store = load(args.index, model=model_id("onnx"), dimension=384)
+    store = load(args.index, model=read_manifest(args.index)["model"], dimension=384)
     base = np.vstack(
         [store.sentence_vectors, store.chunk_index.reconstruct_n(0, store.chunk_index.ntotal)]
     )

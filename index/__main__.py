@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from index.chunk import ChunkParams
-from index.embed import BACKENDS, Backend, Embedder, export_onnx, model_id
+from index.embed import BACKENDS, DEFAULT_BACKEND, Backend, Embedder, export_onnx, model_id
 from index.store import IndexLoadError, read_manifest, staleness
 
 DEFAULT_SEEDS = Path("seeds")
@@ -28,8 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument(
         "--backend",
         choices=BACKENDS,
-        default="onnx",
-        help="encoder backend (torch and onnx give the same vectors)",
+        default=DEFAULT_BACKEND,
+        help="encoder backend (torch and onnx give the same vectors; int8 its own)",
     )
     b.add_argument(
         "--model-dir",
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--out", type=Path, default=DEFAULT_OUT, help="index folder")
     v = sub.add_parser("verify", help="check every index file against the manifest")
     v.add_argument("--out", type=Path, default=DEFAULT_OUT, help="index folder")
-    v.add_argument("--backend", choices=BACKENDS, default="onnx")
+    v.add_argument("--backend", choices=BACKENDS, default=DEFAULT_BACKEND)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 

@@ -113,7 +113,9 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Batching: many requests may wait on the encoder together. Without it, two at a
         # time (one per core) is the most a CPU encoder serves well.
-        state.limiter = anyio.CapacityLimiter(settings.max_in_flight if settings.batching else 2)
+        state.limiter = anyio.CapacityLimiter(
+            settings.max_in_flight if settings.batching else settings.worker_threads
+        )
         thread = threading.Thread(target=_load, name="pipeline-loader", daemon=True)
         thread.start()
         yield

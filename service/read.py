@@ -84,6 +84,7 @@ class Reader:
         self._terms = [frozenset(terms(s.text)) for s in store.sentences]
         self._words = [frozenset(words(s.text)) for s in store.sentences]
         self._prefixes = [_prefixes(ws) for ws in self._words]
+        self._heading = [_is_heading(s.text) for s in store.sentences]
         df: dict[str, int] = {}
         for ts in self._terms:
             for t in ts:
@@ -180,6 +181,7 @@ class Reader:
         dense = self.store.sentence_vectors[ids] @ query_vector.astype(np.float32)
         qlist = words(q.text)
         qwords, qjoined = frozenset(qlist), " ".join(qlist)
+        entity_words = [w for e in q.entities for w in words(e)]
         out = []
         for sid, d in zip(ids, dense, strict=True):
             sentence = self.store.sentences[sid]
@@ -193,14 +195,12 @@ class Reader:
             else:
                 spans = ()  # open spans are cut later, for the best sentence only
             cov, missing = self._coverage(q, sentence, prev)
-            ent = self._share_found(
-                [w for e in q.entities for w in words(e)], sentence, prev, stemmed=False
-            )
+            ent = self._share_found(entity_words, sentence, prev, stemmed=False)
             foc = self._share_found(q.focus, sentence, prev, stemmed=True)
             score = 0.40 * float(d) + 0.30 * cov + 0.10 * retrieval[sid] + 0.10 * ent + 0.10 * foc
             if q.kind in TYPED and spans:
                 score += 0.15
-            if _is_heading(sentence.text):
+            if self._heading[sid]:
                 score -= 0.10
             elif sentence.text == self._headline.get(sentence.doc_id):
                 score -= 0.03  # the same fact in the body gives the reader more context

@@ -19,13 +19,17 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 RRF_K = 60  # the usual constant from Cormack et al.; flattens the head of each ranking
 
 
-def top_indices(scores: np.ndarray, k: int) -> list[int]:
-    """Indices of the ``k`` highest scores, best first, ties by index: O(n), not a full sort."""
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
     k = min(k, scores.shape[0])
     if k <= 0:
-        return []
+        return np.zeros(0, dtype=np.int64)
     part = np.argpartition(-scores, k - 1)[:k] if k < scores.shape[0] else np.arange(k)
-    return [int(i) for i in sorted(part, key=lambda i: (-scores[i], i))]
+    return part[np.lexsort((part, -scores[part]))]
+
+
+def top_indices(scores: np.ndarray, k: int) -> list[int]:
+    """Indices of the ``k`` highest scores, best first, ties by index: O(n), not a full sort."""
+    return _top(scores, k).tolist()
 
 
 class Bm25:
@@ -57,15 +61,11 @@ class Retriever:
 
     def _sentence_ranking(self, scores: np.ndarray, depth: int) -> list[int]:
         """Chunks in the order of their best-scoring sentence (a sentence-level view)."""
-        order = top_indices(scores, depth * 4)
-        chunks: list[int] = []
-        for sid in order:
-            cid = int(self._owner[sid])
-            if scores[sid] > 0 and cid >= 0 and cid not in chunks:
-                chunks.append(cid)
-            if len(chunks) >= depth:
-                break
-        return chunks
+        order = _top(scores, depth * 4)
+        owners = self._owner[order]
+        owners = owners[(scores[order] > 0) & (owners >= 0)]
+        _, first = np.unique(owners, return_index=True)  # each chunk at its best sentence
+        return owners[np.sort(first)][:depth].tolist()
 
     def search(self, question: str, query_vector: np.ndarray, k: int) -> list[Hit]:
         n = len(self.store.chunks)

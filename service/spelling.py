@@ -10,6 +10,7 @@ from service.text import CHAT_WORDS, STOPWORDS, stem
 
 _WORD = re.compile(r"[A-Za-z]+")
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_SEEN_LIMIT = 50_000
 
 
 class Speller:
@@ -22,6 +23,17 @@ class Speller:
 
     def __init__(self, texts: Iterable[str]) -> None:
         self.counts: Counter[str] = Counter(w.lower() for t in texts for w in _WORD.findall(t))
+        self._seen: dict[str, str] = {}  # word -> repair; bounded, cleared when full
+
+    def correct(self, word: str) -> str:
+        """``word`` repaired, or ``word``; one result per word is remembered (edits are ~1k)."""
+        repaired = self._seen.get(word)
+        if repaired is None:
+            repaired = self._correct(word)
+            if len(self._seen) >= _SEEN_LIMIT:
+                self._seen.clear()
+            self._seen[word] = repaired
+        return repaired
 
     def _edits1(self, w: str) -> set[str]:
         splits = [(w[:i], w[i:]) for i in range(len(w) + 1)]
@@ -31,7 +43,7 @@ class Speller:
         inserts = {a + c + b for a, b in splits for c in _LETTERS}
         return deletes | swaps | replaces | inserts
 
-    def correct(self, word: str) -> str:
+    def _correct(self, word: str) -> str:
         w = word.lower()
         if len(w) < 4 or w in self.counts or w in STOPWORDS or w in CHAT_WORDS:
             return word

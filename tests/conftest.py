@@ -38,8 +38,8 @@ def seeds_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    """The real bundled all-MiniLM-L6-v2, loaded once for the whole session."""
-    e = Embedder(threads=1)
+    """The real bundled all-MiniLM-L6-v2 through the service's default backend, loaded once."""
+    e = Embedder(threads=1, backend=Settings.model_fields["encoder_backend"].default)
     e.warm_up()
     return e
 

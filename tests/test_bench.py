@@ -22,6 +22,8 @@ def test_bench_quick_writes_its_reports(tmp_path: Path, index_dir: Path) -> None
                 "10",
                 "--index",
                 str(index_dir),
+                "--torch-index",
+                str(tmp_path / "torch-index"),
                 "--out",
                 str(out),
                 "--plot",
@@ -31,10 +33,14 @@ def test_bench_quick_writes_its_reports(tmp_path: Path, index_dir: Path) -> None
         == 0
     )
     report = json.loads((out / "bench.json").read_text())
-    for mode in ("batched", "baseline"):
+    for mode in ("torch-baseline", "service", "batched"):
         assert set(report[mode]["levels"]) == {"1", "4", "16", "64"}
         for level in report[mode]["levels"].values():
             assert level["statuses"] == {"200": level["requests"]}
+            assert level["server_cpu_ms_per_request"] > 0
+    # the baseline really ran the torch encoder: its index was built for it
+    assert (tmp_path / "torch-index" / "CURRENT").is_file()
     assert report["floor"]["floor_ms"] > 0 and report["build"]["build_s"] > 0
     assert plot.stat().st_size > 10_000
-    assert "| batched | 16 |" in (out / "bench.md").read_text()
+    text = (out / "bench.md").read_text()
+    assert "| torch-baseline | 16 |" in text and "| batched | 16 |" in text

@@ -22,8 +22,8 @@ def onnx_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("models") / "minilm"
 
 
-def test_onnx_gives_the_same_vectors_and_int8_nearly(embedder: Embedder, onnx_dir: Path) -> None:
-    ref = embedder.encode(TEXTS)
+def test_onnx_gives_the_same_vectors_and_int8_nearly(onnx_dir: Path) -> None:
+    ref = Embedder(backend="torch").encode(TEXTS)
     onnx = Embedder(backend="onnx", onnx_dir=onnx_dir).encode(TEXTS)
     int8 = Embedder(backend="onnx-int8", onnx_dir=onnx_dir).encode(TEXTS)
     assert (onnx_dir / "onnx" / "model.onnx").is_file()
@@ -37,3 +37,36 @@ def test_model_ids_tell_int8_apart() -> None:
     assert model_id("onnx-int8").endswith("+onnx-int8")
     with pytest.raises(ValueError, match="backend must be one of"):
         Embedder(backend="tensorrt")  # type: ignore[arg-type]
+
+
+def test_onnx_runtime_path_matches_sentence_transformers_onnx_backend(onnx_dir: Path) -> None:
+    """index.ort reproduces sentence-transformers' own ONNX backend: padding, truncation."""
+    from sentence_transformers import SentenceTransformer
+
+    from index.embed import ONNX_FILE, export_onnx
+    from index.ort import OrtModel
+
+    folder = export_onnx(onnx_dir)
+    texts = [*TEXTS, "word " * 400, "é"]  # mixed lengths pad; 400 words truncate at 256
+    reference = SentenceTransformer(
+        str(folder), backend="onnx", device="cpu", model_kwargs={"file_name": ONNX_FILE}
+    ).encode(texts, normalize_embeddings=True, batch_size=len(texts))
+    ours = OrtModel(folder, ONNX_FILE).encode(texts, batch_size=len(texts))
+    one_by_one = OrtModel(folder, ONNX_FILE).encode(texts, batch_size=1)
+    assert ours.dtype == np.float32 and ours.shape == (len(texts), 384)
+    assert np.all((reference * ours).sum(1) > 0.99999)
+    assert np.allclose(ours, one_by_one, atol=1e-5)  # padding never leaks into the mean
+
+
+def test_onnx_runtime_path_refuses_a_pooling_it_does_not_implement(tmp_path: Path) -> None:
+    from index.ort import OrtModel
+
+    (tmp_path / "modules.json").write_text(
+        '[{"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]'
+    )
+    (tmp_path / "1_Pooling").mkdir()
+    (tmp_path / "1_Pooling" / "config.json").write_text(
+        '{"pooling_mode_cls_token": true, "pooling_mode_mean_tokens": false}'
+    )
+    with pytest.raises(RuntimeError, match="only mean pooling"):
+        OrtModel(tmp_path, "onnx/model.onnx")

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from service.config import Settings
 from tests.conftest import ROOT
 
 DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
@@ -33,5 +34,7 @@ def test_same_steps_as_the_makefile() -> None:
     assert re.search(r"^USER 10001$", DOCKERFILE, re.M)
     assert "HEALTHCHECK" in DOCKERFILE and "/healthz" in DOCKERFILE
     # the encoder the service runs with is exported at build time and shipped
-    assert "--backend onnx" in DOCKERFILE and "COPY --from=build /app/var/models" in DOCKERFILE
-    assert "RAG_ENCODER_BACKEND ?= onnx" in MAKEFILE
+    default = Settings.model_fields["encoder_backend"].default
+    assert f"--backend {default} " in DOCKERFILE and f"RAG_ENCODER_BACKEND={default} " in DOCKERFILE
+    assert "COPY --from=build /app/var/models" in DOCKERFILE
+    assert f"RAG_ENCODER_BACKEND ?= {default}\n" in MAKEFILE

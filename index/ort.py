@@ -1,0 +1,94 @@
+"""The exported ONNX model run directly by ONNX Runtime, without sentence-transformers.
+
+sentence-transformers' ONNX backend exports the model (``index.embed.export_onnx``); at
+serve time the same file, the same word-piece tokenizer and the same pooling run here.
+Importing sentence-transformers (torch, transformers, optimum) costs about 5 s of cold
+start and about 1 ms of Python per call, and it adds nothing to these few lines: tokenize,
+run, mean-pool over the attention mask, L2-normalise. Tests check the vectors against
+sentence-transformers' own ONNX backend.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+def _module_path(folder: Path, module_type: str) -> Path | None:
+    """The folder of one sentence-transformers module (e.g. Pooling) named in modules.json."""
+    for module in json.loads((folder / "modules.json").read_text(encoding="utf-8")):
+        if module.get("type", "").endswith(module_type):
+            return folder / module.get("path", "")
+    return None
+
+
+def _pooling_mode(config: dict[str, Any]) -> str:
+    """The pooling named by either config format (``pooling_mode`` or one flag per mode)."""
+    if "pooling_mode" in config:
+        return str(config["pooling_mode"])
+    modes = [
+        k.removeprefix("pooling_mode_")
+        for k, v in config.items()
+        if k.startswith("pooling_mode_") and v
+    ]
+    return {"mean_tokens": "mean"}.get(modes[0], modes[0]) if len(modes) == 1 else "+".join(modes)
+
+
+class OrtModel:
+    """Tokenizer + ONNX Runtime session + mean pooling: the model's own recipe, checked."""
+
+    def __init__(self, folder: Path, file_name: str, threads: int = 1) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        pooling = _module_path(folder, "Pooling")
+        if pooling is None:
+            raise RuntimeError(f"{folder} has no pooling module in modules.json")
+        config = json.loads((pooling / "config.json").read_text(encoding="utf-8"))
+        if _pooling_mode(config) != "mean":
+            raise RuntimeError(f"only mean pooling is supported, {pooling} asks for {config}")
+        self.normalize = _module_path(folder, "Normalize") is not None
+        bert = json.loads((folder / "sentence_bert_config.json").read_text(encoding="utf-8"))
+        self.max_tokens = int(bert.get("max_seq_length", 256))
+
+        self.tokenizer: Any = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.enable_truncation(self.max_tokens)
+        self.tokenizer.enable_padding()
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        # A spinning thread pool burns the other core while requests wait on the GIL.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self.session = ort.InferenceSession(
+            str(folder / file_name), options, providers=["CPUExecutionProvider"]
+        )
+        self.inputs = {i.name for i in self.session.get_inputs()}
+        self.dimension = int(self.session.get_outputs()[0].shape[-1])
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """L2-normalised (when the model says so) float32 rows, ``batch_size`` texts a run."""
+        rows = [self._run(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
+        if not rows:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.ascontiguousarray(np.concatenate(rows), dtype=np.float32)
+
+    def _run(self, texts: list[str]) -> np.ndarray:
+        encodings = self.tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feed = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self.inputs:
+            feed["token_type_ids"] = np.zeros_like(ids)
+        tokens = self.session.run(None, feed)[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (tokens * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        if self.normalize:
+            pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return pooled
