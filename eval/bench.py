@@ -4,9 +4,11 @@ Bounded and local (127.0.0.1 only): an in-process floor (the torch encoder on on
 + FAISS search), then `/ask` over HTTP against `python -m service` in its own process at 1,
 4, 16 and 64 concurrent clients with fixed request counts, in three set-ups side by side:
 
-- ``torch-baseline``: the plain server the issue starts from, the torch encoder with each
-  request encoded on its own (RAG_ENCODER_BACKEND=torch, RAG_BATCHING=false);
-- ``service``: the shipped defaults (int8 ONNX encoder, no batching);
+- ``torch-baseline``: the plain server the issue starts from, one process with the torch
+  encoder and each request encoded on its own (RAG_ENCODER_BACKEND=torch,
+  RAG_BATCHING=false, RAG_WORKERS=1);
+- ``one-process``: the shipped encoder in a single process (RAG_WORKERS=1);
+- ``service``: the shipped defaults (int8 ONNX encoder, two worker processes);
 - ``batched``: the same with micro-batching on (RAG_BATCHING=true).
 
 Then cold start, index build time and peak memory. The load generator (aiohttp) runs in
@@ -32,8 +34,14 @@ from eval.load import cpu_seconds, peak_rss_kib, run_load, serve
 
 LEVELS = {1: 300, 4: 400, 16: 800, 64: 1280}  # concurrency -> requests (fixed counts)
 MODES = {
-    "torch-baseline": {"RAG_ENCODER_BACKEND": "torch", "RAG_BATCHING": "false"},
-    "service": {"RAG_BATCHING": "false"},
+    "torch-baseline": {
+        "RAG_ENCODER_BACKEND": "torch",
+        "RAG_BATCHING": "false",
+        "RAG_WORKERS": "1",
+        "RAG_WORKER_THREADS": "2",
+    },
+    "one-process": {"RAG_WORKERS": "1"},
+    "service": {},
     "batched": {"RAG_BATCHING": "true"},
 }
 
@@ -124,6 +132,7 @@ def table(report: dict[str, Any]) -> str:
         "the in-process torch floor (the whole answer, reading included)",
         f"- 16 clients: the service does **{at16['service']['rps'] / at16['torch-baseline']['rps']:.2f} x** "
         f"the torch one-request-at-a-time baseline's requests/s, p95 {at16['service']['p95_ms']:.1f} ms; "
+        f"one process: {at16['one-process']['rps'] / at16['torch-baseline']['rps']:.2f} x; "
         f"micro-batching on top: {at16['batched']['rps'] / at16['service']['rps']:.2f} x",
         f"- cold start to /readyz 200: {svc['cold_start_s']:.2f} s (torch baseline "
         f"{base['cold_start_s']:.2f} s, batched {batched['cold_start_s']:.2f} s); "
@@ -141,7 +150,8 @@ def plot(report: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-    for mode, style in (("torch-baseline", "s--"), ("service", "o-"), ("batched", "^:")):
+    styles = {"torch-baseline": "s--", "one-process": "d-.", "service": "o-", "batched": "^:"}
+    for mode, style in styles.items():
         levels = report[mode]["levels"]
         xs = [int(c) for c in levels]
         ax1.plot(xs, [levels[c]["p50_ms"] for c in levels], style, label=f"{mode} p50")

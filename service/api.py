@@ -16,13 +16,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index.store import IndexLoadError
 from service.config import Settings, get_settings
 from service.guard import Guard
-from service.observe import Metrics
+from service.observe import Metrics, configure_logging
 from service.pipeline import Answer, Pipeline
 from service.schemas import (
     AskRequest,
@@ -111,14 +111,19 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # One of several worker processes sharing a socket accepts connections only once
+        # it can answer: the others serve meanwhile, so nobody sees a 503 while it loads.
         # Batching: many requests may wait on the encoder together. Without it, two at a
         # time (one per core) is the most a CPU encoder serves well.
         state.limiter = anyio.CapacityLimiter(
-            settings.max_in_flight if settings.batching else settings.worker_threads
+            settings.max_in_flight if settings.batching else settings.threads_per_worker
         )
         thread = threading.Thread(target=_load, name="pipeline-loader", daemon=True)
         thread.start()
+        if settings.workers > 1:
+            await anyio.to_thread.run_sync(thread.join)
         yield
+        metrics.close()
 
     app = FastAPI(
         title="News QA",
@@ -165,7 +170,7 @@ def create_app(
     @app.get("/metrics", include_in_schema=False)
     def prometheus() -> Response:
         """Prometheus metrics: requests by status, latency, abstentions, index size."""
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/healthz", response_model=Health)
     def healthz() -> Health:
@@ -225,6 +230,13 @@ def create_app(
 
     app.openapi = _problem_openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app of one worker process (``RAG_WORKERS`` > 1): settings from the environment."""
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
 import uuid
 from contextvars import ContextVar
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -56,9 +64,14 @@ def configure_logging(level: str) -> None:
 
 
 class Metrics:
-    """The service's own registry (not the global one: several apps can live in one process)."""
+    """The service's own registry (not the global one: several apps can live in one process).
+
+    Under several worker processes (``PROMETHEUS_MULTIPROC_DIR`` set by ``service.serve``)
+    values live in shared files and ``/metrics`` adds up every process.
+    """
 
     def __init__(self) -> None:
+        self.shared_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "newsqa_http_requests_total",
@@ -86,11 +99,33 @@ class Metrics:
             registry=self.registry,
         )
         self.in_flight = Gauge(
-            "newsqa_requests_in_flight", "Requests being served", registry=self.registry
+            "newsqa_requests_in_flight",
+            "Requests being served",
+            registry=self.registry,
+            multiprocess_mode="livesum",
         )
         self.index_chunks = Gauge(
-            "newsqa_index_chunks", "Chunks in the loaded index", registry=self.registry
+            "newsqa_index_chunks",
+            "Chunks in the loaded index",
+            registry=self.registry,
+            multiprocess_mode="livemax",
         )
         self.index_documents = Gauge(
-            "newsqa_index_documents", "Articles in the loaded index", registry=self.registry
+            "newsqa_index_documents",
+            "Articles in the loaded index",
+            registry=self.registry,
+            multiprocess_mode="livemax",
         )
+
+    def exposition(self) -> bytes:
+        """The text format: this process's registry, or every worker process's together."""
+        if self.shared_dir is None:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=self.shared_dir)
+        return generate_latest(registry)
+
+    def close(self) -> None:
+        """At shutdown: this process's live gauges stop counting."""
+        if self.shared_dir is not None:
+            multiprocess.mark_process_dead(os.getpid(), self.shared_dir)

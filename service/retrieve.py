@@ -4,10 +4,12 @@ fused by reciprocal rank."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 
 import bm25s
 import numpy as np
+from tqdm import tqdm
 
 from index.store import IndexStore
 from index.types import Chunk, Hit
@@ -15,6 +17,9 @@ from service.text import terms
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
+# bm25s wraps its loops in tqdm (silenced), whose default lock is a multiprocessing
+# semaphore that every worker process would leak at exit: a thread lock is all it needs.
+tqdm.set_lock(threading.RLock())
 
 RRF_K = 60  # the usual constant from Cormack et al.; flattens the head of each ranking
 

@@ -1,19 +1,32 @@
-"""uvicorn with a draining phase: on SIGTERM /readyz turns 503, in-flight requests finish.
+"""uvicorn with a draining phase, in one process or several sharing the port.
 
-For ``drain_seconds`` after SIGTERM the server keeps accepting (readiness probes see 503)
-before uvicorn stops listening and waits for the requests in flight. Ctrl-C (SIGINT) does
-not wait.
+On SIGTERM /readyz turns 503: for ``drain_seconds`` the server keeps accepting (readiness
+probes see 503) before uvicorn stops listening and waits for the requests in flight.
+Ctrl-C (SIGINT) does not wait.
+
+With ``workers`` > 1 a small supervisor binds the socket, starts that many worker
+processes (each its own interpreter, so Python work runs on every core instead of taking
+turns under one GIL), passes SIGTERM/SIGINT on to them, restarts one that dies, and
+exits when they have all drained. Metrics are shared through ``PROMETHEUS_MULTIPROC_DIR``.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
+import shutil
 import signal
+import socket
+import tempfile
 import threading
+import time
+from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
 
 import uvicorn
+from uvicorn._subprocess import get_subprocess  # uvicorn's own spawn helper for workers
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +38,18 @@ class GracefulServer(uvicorn.Server):
         super().__init__(config)
         self.drain_seconds = drain_seconds
 
+    def _app_state(self) -> Any:
+        """The app's state, also when uvicorn loaded the app from an import string."""
+        app: Any = self.config.app if not isinstance(self.config.app, str) else None
+        app = app or getattr(self.config, "loaded_app", None)
+        for _ in range(10):  # middleware wraps the app: follow .app down to it
+            if app is None or hasattr(getattr(app, "state", None), "rag"):
+                break
+            app = getattr(app, "app", None)
+        return getattr(getattr(app, "state", None), "rag", None)
+
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        state = getattr(getattr(self.config.app, "state", None), "rag", None)
+        state = self._app_state()
         if state is not None and not state.draining:
             state.draining = True
             log.info("draining: /readyz now answers 503; finishing requests in flight")
@@ -42,3 +65,80 @@ def run(app: Any, host: str, port: int, drain_seconds: float) -> None:
         app, host=host, port=port, log_config=None, timeout_graceful_shutdown=30
     )
     GracefulServer(config, drain_seconds).run()
+
+
+def _serve_worker(
+    config: uvicorn.Config, drain_seconds: float, sockets: list[socket.socket]
+) -> None:
+    GracefulServer(config, drain_seconds).run(sockets=sockets)
+
+
+MAX_RESTARTS = 5  # within RESTART_WINDOW_S; more means a crash loop: stop instead
+RESTART_WINDOW_S = 60.0
+
+
+def run_workers(workers: int, host: str, port: int, drain_seconds: float) -> int:
+    """Serve ``service.api:app_from_env`` from ``workers`` processes; returns an exit code."""
+    shared = tempfile.mkdtemp(prefix="newsqa-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = shared  # inherited by the spawned workers
+    config = uvicorn.Config(
+        "service.api:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        log_config=None,
+        timeout_graceful_shutdown=30,
+    )
+    sock = config.bind_socket()
+    target = functools.partial(_serve_worker, config, drain_seconds)
+    stopping = threading.Event()
+    procs: list[BaseProcess] = []
+    lock = threading.Lock()
+
+    def start() -> BaseProcess:
+        proc = get_subprocess(config, target, [sock])
+        proc.start()
+        return proc
+
+    def forward(sig: int, _frame: FrameType | None) -> None:
+        log.info("signal %s: passing it on to the workers", signal.Signals(sig).name)
+        stopping.set()
+        with lock:
+            for proc in procs:
+                if proc.pid is not None and proc.exitcode is None:
+                    os.kill(proc.pid, sig)
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT)}
+    restarts: list[float] = []
+    code = 0
+    try:
+        with lock:
+            procs.extend(start() for _ in range(workers))
+        log.info("serving on %s:%d with %d worker processes", host, port, workers)
+        while True:
+            time.sleep(0.2)
+            if stopping.is_set():
+                if not any(p.is_alive() for p in procs):
+                    break
+                continue
+            for i, proc in enumerate(procs):
+                if proc.is_alive():
+                    continue
+                now = time.monotonic()
+                restarts = [t for t in restarts if now - t < RESTART_WINDOW_S] + [now]
+                if len(restarts) > MAX_RESTARTS:
+                    log.error("workers keep dying (last exit %s): stopping", proc.exitcode)
+                    forward(signal.SIGTERM, None)
+                    code = 1
+                    break
+                log.error("worker %s exited with %s: starting another", proc.pid, proc.exitcode)
+                with lock:
+                    procs[i] = start()
+    finally:
+        for proc in procs:
+            proc.join()
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        sock.close()
+        shutil.rmtree(shared, ignore_errors=True)
+    return code

@@ -12,8 +12,6 @@ import argparse
 import json
 import logging
 import re
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -30,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from service.config import Settings
+from service.events import EventDeduper
 from service.feedback import FeedbackStore
 from service.pipeline import Answer, Pipeline
 from service.slack_blocks import answer_message, error_message, usage_message
@@ -37,27 +36,6 @@ from service.slack_blocks import answer_message, error_message, usage_message
 log = logging.getLogger(__name__)
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 MAX_QUESTION = 1000
-
-
-class EventDeduper:
-    """Remembers (team_id, event_id) pairs for ``ttl`` seconds: a Slack retry is answered once."""
-
-    def __init__(self, ttl: float) -> None:
-        self.ttl = ttl
-        self._seen: dict[tuple[str, str], float] = {}
-        self._lock = threading.Lock()
-
-    def first_time(self, team_id: str, event_id: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            if len(self._seen) > 10_000 or now % 60 < 1:
-                self._seen = {k: t for k, t in self._seen.items() if now - t < self.ttl}
-            key = (team_id, event_id)
-            seen_at = self._seen.get(key)
-            if seen_at is not None and now - seen_at < self.ttl:
-                return False
-            self._seen[key] = now
-            return True
 
 
 def _question(text: str) -> str:
@@ -86,7 +64,7 @@ def create_bolt_app(
         process_before_response=False,  # ack first, answer afterwards
         raise_error_for_unhandled_request=False,
     )
-    deduper = EventDeduper(settings.slack_dedup_seconds)
+    deduper = EventDeduper(settings.feedback_db, settings.slack_dedup_seconds)
     ephemeral = settings.slack_ephemeral
 
     def answer(question: str) -> tuple[str, list[dict[str, Any]], Answer | None]:

@@ -33,7 +33,7 @@ def test_bench_quick_writes_its_reports(tmp_path: Path, index_dir: Path) -> None
         == 0
     )
     report = json.loads((out / "bench.json").read_text())
-    for mode in ("torch-baseline", "service", "batched"):
+    for mode in ("torch-baseline", "one-process", "service", "batched"):
         assert set(report[mode]["levels"]) == {"1", "4", "16", "64"}
         for level in report[mode]["levels"].values():
             assert level["statuses"] == {"200": level["requests"]}

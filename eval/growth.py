@@ -1,0 +1,156 @@
+"""`python -m eval.growth`: build and serve real indexes of growing synthetic corpora.
+
+For each size: the five seed articles plus N synthetic ones (``eval.synth``, fixed seed)
+are indexed by `python -m index build` in its own process (wall time, texts encoded per
+second, peak RSS, bytes on disk), then served by `python -m service` (cold start, RSS) and
+asked the eval questions over HTTP at 1 and 16 concurrent clients. The questions are about
+the seed articles, which stay in every corpus, so each size answers the same questions.
+Bounded: fixed sizes and request counts. Prints a table, writes JSON and a plot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from eval.dataset import load as load_questions
+from eval.load import peak_rss_kib, rss_kib, run_load, serve
+from eval.synth import write_corpus
+from index.store import current_generation, read_manifest
+
+SIZES = (100, 1_000)
+REQUESTS = {1: 200, 16: 480}
+
+
+def build(corpus: Path, out: Path) -> dict[str, Any]:
+    """`python -m index build` over ``corpus``: time, throughput and peak memory."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
+        [sys.executable, "-m", "index", "build", "--seeds", str(corpus), "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    if status != 0:
+        raise RuntimeError(f"index build over {corpus} failed")
+    counts = read_manifest(out)["counts"]
+    texts = counts["chunks"] + counts["sentences"]
+    size = sum(f.stat().st_size for f in current_generation(out).iterdir())
+    return {
+        "documents": counts["documents"],
+        "chunks": counts["chunks"],
+        "sentences": counts["sentences"],
+        "build_s": round(seconds, 1),
+        "texts_per_s": round(texts / seconds, 1),
+        "build_peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+        "index_mib": round(size / 2**20, 1),
+    }
+
+
+def serve_and_ask(index: Path, questions: list[str]) -> dict[str, Any]:
+    with serve({"RAG_INDEX_DIR": str(index), "RAG_EMBED_CACHE_SIZE": "0"}, timeout=600) as srv:
+        run_load(srv.url, 20, 2, questions)  # warm-up
+        levels = {str(c): run_load(srv.url, n, c, questions).summary() for c, n in REQUESTS.items()}
+        return {
+            "cold_start_s": round(srv.started_s, 2),
+            "server_rss_mib": round(rss_kib(srv.proc.pid) / 1024, 1),
+            "server_peak_rss_mib": round(peak_rss_kib(srv.proc.pid) / 1024, 1),
+            "levels": levels,
+        }
+
+
+def plot(rows: list[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    xs = [r["articles"] for r in rows]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    ax1.plot(xs, [r["build_s"] for r in rows], "o-", label="index build (s)")
+    ax1.plot(xs, [r["index_mib"] for r in rows], "s--", label="index on disk (MiB)")
+    ax1.set_xlabel("articles")
+    ax1.legend()
+    for c, style in (("1", "o-"), ("16", "s--")):
+        ax2.plot(xs, [r["levels"][c]["p50_ms"] for r in rows], style, label=f"{c} client(s) p50")
+        ax2.plot(xs, [r["levels"][c]["p95_ms"] for r in rows], style, alpha=0.5, label=f"{c} p95")
+    ax2.set_xlabel("articles")
+    ax2.set_ylabel("/ask latency (ms)")
+    ax2.legend()
+    for ax in (ax1, ax2):
+        ax.set_xscale("log")
+        ax.grid(alpha=0.3)
+    fig.suptitle("Cost as the corpus grows (synthetic articles + the 5 seeds), 2-core CPU")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "| articles | chunks | sentences | build s | texts/s | build RSS MiB | index MiB "
+        "| cold start s | server RSS MiB | 1 client p50/p95 ms | 16 clients req/s | "
+        "16 clients p50/p95 ms |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        one, many = r["levels"]["1"], r["levels"]["16"]
+        lines.append(
+            f"| {r['articles']:,} | {r['chunks']:,} | {r['sentences']:,} | {r['build_s']} | "
+            f"{r['texts_per_s']} | {r['build_peak_rss_mib']:.0f} | {r['index_mib']} | "
+            f"{r['cold_start_s']} | {r['server_peak_rss_mib']:.0f} | "
+            f"{one['p50_ms']:.1f} / {one['p95_ms']:.1f} | {many['rps']:.0f} | "
+            f"{many['p50_ms']:.1f} / {many['p95_ms']:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m eval.growth",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--articles", type=int, nargs="+", default=list(SIZES))
+    p.add_argument("--seeds", type=Path, default=Path("seeds"))
+    p.add_argument("--seed", type=int, default=0, help="generator seed")
+    p.add_argument("--out", type=Path, default=Path("reports/growth.json"))
+    p.add_argument("--plot", type=Path, default=Path("docs/growth.png"))
+    p.add_argument("--work", type=Path, default=None, help="keep corpora and indexes here")
+    args = p.parse_args(argv)
+    if min(args.articles) < 1 or max(args.articles) > 100_000:
+        p.error("--articles must be 1-100000 (100k is hours of CPU encoding here)")
+    questions = [it.question for it in load_questions()]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = args.work or Path(tmp)
+        for n in sorted(set(args.articles)):
+            corpus, index = work / f"corpus-{n}", work / f"index-{n}"
+            shutil.rmtree(corpus, ignore_errors=True)
+            shutil.copytree(args.seeds, corpus)
+            made = write_corpus(args.seeds, corpus, n, seed=args.seed)
+            row: dict[str, Any] = {"articles": n, "synthetic_words": made.words}
+            row |= build(corpus, index)
+            row |= serve_and_ask(index, questions)
+            rows.append(row)
+            print(f"{n} articles: {json.dumps(row)}", file=sys.stderr)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(rows, indent=2))
+    text = table(rows)
+    args.out.with_suffix(".md").write_text(text + "\n")
+    plot(rows, args.plot)
+    print(text)
+    print(f"\nwrote {args.out}, {args.out.with_suffix('.md')}, {args.plot}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
