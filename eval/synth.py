@@ -40,6 +40,7 @@ FIRST = ["Ana", "Kofi", "Lena", "Ravi", "Sofia", "Tomas", "Yuki", "Omar", "Ines"
 LAST = ["Okafor", "Lindqvist", "Mendes", "Novak", "Haddad", "Tanaka", "Silva", "Moreau"]
 SOURCES = ["Daily Ledger", "Tech Wire", "Market Post", "The Courier", "Global Herald"]
 _DIGITS = re.compile(r"\d+")
+_QUOTES = set("\"“”‘’'")
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ def _article(rng: random.Random, sentences: list[str], names: re.Pattern[str]) -
         text = names.sub(lambda m: cast[kind_of[m.group()]], text)
         return _DIGITS.sub(redraw, text)
 
+    headlines = [s for s in sentences if 8 <= len(s.split()) <= 20 and not _QUOTES & set(s)]
     n = rng.randint(12, 60)  # the seeds' bodies run from ~15 to ~60 sentences
     body = [rewrite(s) for s in rng.sample(sentences, k=min(n, len(sentences)))]
     paragraphs = []
@@ -86,10 +88,10 @@ def _article(rng: random.Random, sentences: list[str], names: re.Pattern[str]) -
         paragraphs.append(" ".join(body[:take]))
         body = body[take:]
     day = date(2024, 1, 1) + timedelta(days=rng.randint(0, 700))
-    headline = rewrite(rng.choice(sentences)).rstrip(".")
+    headline = rewrite(rng.choice(headlines))
     byline = f"By {rng.choice(FIRST)} {rng.choice(LAST)}"
     dateline = f"{day:%B} {day.day}, {day.year} | {rng.choice(SOURCES)}"
-    return "\n\n".join([headline, dateline, byline, *paragraphs]) + "\n"
+    return "\n\n".join([headline.rstrip("."), dateline, byline, *paragraphs]) + "\n"
 
 
 def articles(seeds_dir: Path, count: int, seed: int = 0) -> Iterator[str]:

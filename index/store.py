@@ -38,7 +38,7 @@ from index.types import METADATA_FIELDS, Chunk, Document, Sentence
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: sentences get their own FAISS index
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 REBUILD_HINT = "rebuild it with `python -m index build`"
@@ -97,7 +97,8 @@ class IndexStore:
     chunks: list[Chunk]
     sentences: list[Sentence]
     chunk_index: faiss.Index
-    sentence_vectors: np.ndarray
+    sentence_vectors: np.ndarray  # the reader scores retrieved sentences by these
+    sentence_index: faiss.Index  # retrieval's sentence-level view: flat, or IVF when large
     path: Path
 
     _by_doc: dict[str, list[Sentence]] = field(init=False, repr=False)
@@ -118,6 +119,15 @@ class IndexStore:
             return []
         scores, ids = self.chunk_index.search(query.reshape(1, -1).astype(np.float32), k)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    def search_sentences(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``k`` sentences by inner product: (ids, scores), best first, no -1 ids."""
+        k = max(0, min(k, self.sentence_index.ntotal))
+        if k == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        scores, ids = self.sentence_index.search(query.reshape(1, -1).astype(np.float32), k)
+        keep = ids[0] >= 0
+        return ids[0][keep], scores[0][keep]
 
 
 FLAT_LIMIT = 50_000  # measured (python -m eval.scale): exact search ~0.5 ms at 10k, ~12 ms at 100k
@@ -140,7 +150,7 @@ def _recall(index: faiss.Index, queries: np.ndarray, exact: np.ndarray) -> float
 
 
 def make_index(
-    vectors: np.ndarray, flat_limit: int = FLAT_LIMIT
+    vectors: np.ndarray, flat_limit: int | None = None
 ) -> tuple[faiss.Index, dict[str, Any]]:
     """Exact inner product while small; past ``flat_limit`` an IVF index (nlist = 4 sqrt n)
     whose nprobe is raised until recall@10 against exact search reaches 0.97, measured.
@@ -148,7 +158,7 @@ def make_index(
     The choice, its parameters and the measured recall go into the manifest.
     """
     n, dim = vectors.shape
-    if n <= flat_limit:
+    if n <= (FLAT_LIMIT if flat_limit is None else flat_limit):
         index = faiss.IndexFlatIP(dim)
         index.add(vectors)
         return index, {"type": "IndexFlatIP", "metric": "inner_product"}
@@ -199,6 +209,9 @@ def save(
     staging.mkdir()
     try:
         index, index_info = make_index(np.ascontiguousarray(chunk_vectors, dtype=np.float32))
+        sentence_index, sentence_info = make_index(
+            np.ascontiguousarray(sentence_vectors, dtype=np.float32)
+        )
         buf = io.BytesIO()
         np.save(buf, np.ascontiguousarray(sentence_vectors, dtype=np.float32), allow_pickle=False)
         payloads = {
@@ -239,6 +252,7 @@ def save(
                 ]
             ),
             "chunks.faiss": faiss.serialize_index(index).tobytes(),
+            "sentences.faiss": faiss.serialize_index(sentence_index).tobytes(),
             "sentences.npy": buf.getvalue(),
         }
         files = {}
@@ -250,6 +264,7 @@ def save(
             "dimension": dim,
             "chunking": asdict(params),
             "faiss": index_info,
+            "faiss_sentences": sentence_info,
             "counts": {"documents": len(docs), "chunks": len(chunks), "sentences": len(sentences)},
             "seeds": seeds,
             "seeds_sha256": _combined(seeds),
@@ -352,6 +367,7 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
         "chunks.jsonl",
         "sentences.jsonl",
         "chunks.faiss",
+        "sentences.faiss",
         "sentences.npy",
     ):
         entry = files.get(fname)
@@ -398,9 +414,8 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
         )
         for r in _read_jsonl(gen / "chunks.jsonl")
     ]
-    index = faiss.deserialize_index(np.fromfile(gen / "chunks.faiss", dtype=np.uint8))
-    if "nprobe" in manifest.get("faiss", {}):
-        faiss.extract_index_ivf(index).nprobe = int(manifest["faiss"]["nprobe"])
+    index = _read_faiss(gen / "chunks.faiss", manifest.get("faiss", {}))
+    sentence_index = _read_faiss(gen / "sentences.faiss", manifest.get("faiss_sentences", {}))
     vectors = np.load(gen / "sentences.npy", allow_pickle=False)
     counts = manifest.get("counts", {})
     checks = [
@@ -409,6 +424,7 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
         (index.ntotal, counts.get("chunks"), "FAISS vectors"),
         (len(sentences), counts.get("sentences"), "sentences"),
         (vectors.shape[0], counts.get("sentences"), "sentence vectors"),
+        (sentence_index.ntotal, counts.get("sentences"), "sentence FAISS vectors"),
     ]
     for got, want, what in checks:
         if got != want:
@@ -416,13 +432,25 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
                 f"{what}: {got} on disk, manifest says {want}; {REBUILD_HINT}",
                 f"{what}: count differs from the manifest",
             )
-    if index.d != dimension or vectors.ndim != 2 or vectors.shape[1] != dimension:
+    if (
+        index.d != dimension
+        or sentence_index.d != dimension
+        or vectors.ndim != 2
+        or vectors.shape[1] != dimension
+    ):
         raise IndexLoadError(
             f"vectors are not {dimension}-d; {REBUILD_HINT}",
             "vector dimension differs from the model's",
         )
     log.info("loaded index %s: %s", gen.name, counts)
-    return IndexStore(manifest, docs, chunks, sentences, index, vectors, gen)
+    return IndexStore(manifest, docs, chunks, sentences, index, vectors, sentence_index, gen)
+
+
+def _read_faiss(path: Path, info: dict[str, Any]) -> faiss.Index:
+    index = faiss.deserialize_index(np.fromfile(path, dtype=np.uint8))
+    if "nprobe" in info:
+        faiss.extract_index_ivf(index).nprobe = int(info["nprobe"])
+    return index
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:

@@ -30,29 +30,47 @@ class AboutArticle:
     confidence: float
 
 
-def _named_article(question: str, store: IndexStore) -> StoredDocument | None:
-    """The article the question names by its publisher or headline words; None if unclear."""
-    asked = {w for w in words(question) if w not in STOPWORDS and w not in _NOT_NAMES}
-    scored = []
-    for doc in store.documents.values():
-        source = set(words(doc.source or ""))
-        title = set(words(doc.title or "")) - STOPWORDS
-        score = 2 * len(asked & source) + len(asked & title)
-        scored.append((score, doc.doc_id))
-    scored.sort(reverse=True)
-    if not scored or scored[0][0] < 2 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
-        return None
-    return store.documents[scored[0][1]]
+class ArticleNames:
+    """Publisher and headline words of every article, indexed once: a question names an
+    article by them, and scoring only the articles that share a word keeps this cheap at
+    any corpus size."""
+
+    def __init__(self, store: IndexStore) -> None:
+        self.store = store
+        self._weights: dict[str, dict[str, int]] = {}
+        for doc in store.documents.values():
+            for w in set(words(doc.source or "")):
+                self._add(w, doc.doc_id, 2)
+            for w in set(words(doc.title or "")) - STOPWORDS:
+                self._add(w, doc.doc_id, 1)
+
+    def _add(self, word: str, doc_id: str, weight: int) -> None:
+        per_doc = self._weights.setdefault(word, {})
+        per_doc[doc_id] = per_doc.get(doc_id, 0) + weight
+
+    def named(self, question: str) -> StoredDocument | None:
+        """The article the question names by its publisher or headline words; None if unclear."""
+        asked = {w for w in words(question) if w not in STOPWORDS and w not in _NOT_NAMES}
+        scores: dict[str, int] = {}
+        for w in asked:
+            for doc_id, weight in self._weights.get(w, {}).items():
+                scores[doc_id] = scores.get(doc_id, 0) + weight
+        ranked = sorted(((v, k) for k, v in scores.items()), reverse=True)
+        if not ranked or ranked[0][0] < 2 or (len(ranked) > 1 and ranked[1][0] == ranked[0][0]):
+            return None
+        return self.store.documents[ranked[0][1]]
 
 
-def about_article(question: str, store: IndexStore) -> AboutArticle | None:
+def about_article(
+    question: str, store: IndexStore, names: ArticleNames | None = None
+) -> AboutArticle | None:
     """An answer when the question asks who wrote, or when was published, a named article."""
     q = " ".join(words(question))
     wants_author = bool(_AUTHOR.search(q))
     wants_date = bool(_WHEN.search(q)) and bool(_ARTICLE.search(q))
     if not (wants_author or wants_date):
         return None
-    doc = _named_article(question, store)
+    doc = (names or ArticleNames(store)).named(question)
     if doc is None:
         return None
     if wants_author and doc.author and doc.byline:

@@ -18,7 +18,7 @@ import numpy as np
 
 from index.store import IndexStore
 from index.types import Hit, Sentence
-from service.about import about_article
+from service.about import ArticleNames, about_article
 from service.question import Kind, Question
 from service.spans import candidates, open_spans
 from service.text import STOPWORDS, stem, terms, words
@@ -85,6 +85,7 @@ class Reader:
         self._words = [frozenset(words(s.text)) for s in store.sentences]
         self._prefixes = [_prefixes(ws) for ws in self._words]
         self._heading = [_is_heading(s.text) for s in store.sentences]
+        self._names = ArticleNames(store)
         df: dict[str, int] = {}
         for ts in self._terms:
             for t in ts:
@@ -306,7 +307,7 @@ class Reader:
 
     def _about_article(self, q: Question) -> Reading | None:
         """'Who wrote the iTnews Asia article?': the byline or date line is the evidence."""
-        about = about_article(q.text, self.store)
+        about = about_article(q.text, self.store, self._names)
         if about is None:
             return None
         start, end = about.line

@@ -64,11 +64,13 @@ class Retriever:
         self.sentence_bm25 = Bm25([s.text for s in store.sentences])
         self._owner = np.array([s.chunk_ids[0] if s.chunk_ids else -1 for s in store.sentences])
 
-    def _sentence_ranking(self, scores: np.ndarray, depth: int) -> list[int]:
-        """Chunks in the order of their best-scoring sentence (a sentence-level view)."""
-        order = _top(scores, depth * 4)
+    def _sentence_ranking(self, order: np.ndarray, scores: np.ndarray, depth: int) -> list[int]:
+        """Chunks in the order of their best-scoring sentence (a sentence-level view).
+
+        ``order`` lists sentence ids best first and ``scores`` their scores, aligned.
+        """
         owners = self._owner[order]
-        owners = owners[(scores[order] > 0) & (owners >= 0)]
+        owners = owners[(scores > 0) & (owners >= 0)]
         _, first = np.unique(owners, return_index=True)  # each chunk at its best sentence
         return owners[np.sort(first)][:depth].tolist()
 
@@ -83,10 +85,13 @@ class Retriever:
         lexical_order = [i for i in top_indices(lexical, depth) if lexical[i] > 0]
 
         # Sentence-level views catch a single telling sentence inside an otherwise off-topic chunk.
+        # FAISS, not a product with every sentence vector: an IVF index once there are many
         sentence_dense = self._sentence_ranking(
-            self.store.sentence_vectors @ query_vector.astype(np.float32), depth
+            *self.store.search_sentences(query_vector, depth * 4), depth
         )
-        sentence_lexical = self._sentence_ranking(self.sentence_bm25.scores(question), depth)
+        sentence_scores = self.sentence_bm25.scores(question)
+        order = _top(sentence_scores, depth * 4)
+        sentence_lexical = self._sentence_ranking(order, sentence_scores[order], depth)
         rankings = [[cid for cid, _ in dense], lexical_order, sentence_dense, sentence_lexical]
         fused: dict[int, float] = {}
         for ranking in rankings:

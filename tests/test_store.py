@@ -46,8 +46,10 @@ def test_manifest_records_what_was_built(built: Path, seeds_copy: Path) -> None:
         "chunks.jsonl",
         "sentences.jsonl",
         "chunks.faiss",
+        "sentences.faiss",
         "sentences.npy",
     }
+    assert m["faiss"]["type"] == m["faiss_sentences"]["type"] == "IndexFlatIP"  # small corpus
 
 
 def test_search_clamps_k_and_never_returns_missing_ids(built: Path) -> None:
@@ -57,6 +59,11 @@ def test_search_clamps_k_and_never_returns_missing_ids(built: Path) -> None:
     assert len(hits) == len(st.chunks)
     assert all(0 <= cid < len(st.chunks) for cid, _ in hits)
     assert st.search(q, 0) == []
+    ids, scores = st.search_sentences(q, 10_000)
+    assert len(ids) == len(st.sentences) and np.all(np.diff(scores) <= 1e-6)  # best first
+    exact = st.sentence_vectors @ q
+    assert np.isclose(scores[0], exact.max()) and exact[ids[0]] == exact.max()
+    assert len(st.search_sentences(q, 0)[0]) == 0
 
 
 def test_refuses_another_model(built: Path) -> None:
@@ -161,3 +168,19 @@ def test_top_indices_matches_a_full_sort() -> None:
     assert top_indices(scores, 3) == [1, 2, 4]
     assert top_indices(scores, 10) == [1, 2, 4, 0, 3]
     assert top_indices(scores, 0) == []
+
+
+def test_large_indexes_are_ivf_for_chunks_and_sentences_and_load_back(
+    tmp_path: Path, seeds_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "FLAT_LIMIT", 30)  # the five articles count as "large"
+    out = tmp_path / "ivf"
+    build_index(seeds_copy, out, ENC)
+    m = read_manifest(out)
+    for key in ("faiss", "faiss_sentences"):
+        assert m[key]["type"] == "IndexIVFFlat" and m[key]["nprobe"] >= 1
+    st = load(out, model=ENC.name, dimension=ENC.dimension)
+    assert store.faiss.extract_index_ivf(st.sentence_index).nprobe == m["faiss_sentences"]["nprobe"]
+    q = st.sentence_vectors[7]  # a sentence's own vector finds that sentence first
+    ids, _ = st.search_sentences(q, 5)
+    assert ids[0] == 7

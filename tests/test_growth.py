@@ -1,0 +1,59 @@
+"""Synthetic corpora (eval.synth) and a smoke run of `python -m eval.growth`."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from eval.synth import SEED_NAMES, articles, write_corpus
+from index.corpus import parse_document, read_corpus, sentences_of
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+def test_articles_are_reproducible_and_vary_with_the_seed() -> None:
+    first = list(articles(SEEDS, 5, seed=1))
+    assert first == list(articles(SEEDS, 5, seed=1))
+    assert first != list(articles(SEEDS, 5, seed=2))
+    assert len(set(first)) == 5
+
+
+def test_articles_look_like_news_pages_to_the_indexer(tmp_path: Path) -> None:
+    made = write_corpus(SEEDS, tmp_path, 20, seed=0)
+    docs = read_corpus(tmp_path)
+    assert made.articles == len(docs) == 20
+    for doc in docs:
+        assert doc.title and doc.author and doc.published  # headline, byline, date line found
+        body = list(sentences_of(doc))
+        assert 8 <= len(body) <= 70  # the seeds' range of article lengths
+        for names in SEED_NAMES.values():  # every seed entity was swapped for the article's own
+            for n in names:
+                assert not re.search(rf"\b{re.escape(n)}\b", doc.text), (doc.doc_id, n)
+    words_per_article = made.words / made.articles
+    assert 300 < words_per_article < 2000
+
+
+def test_a_synthetic_article_parses_like_a_file_read_from_disk() -> None:
+    text = next(articles(SEEDS, 1, seed=3))
+    doc = parse_document("x", text)
+    assert all(doc.text[s.start : s.end].strip() for s in sentences_of(doc))
+
+
+@pytest.mark.integration
+def test_growth_smoke_builds_serves_and_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from eval import growth
+
+    monkeypatch.setattr(growth, "REQUESTS", {1: 10, 16: 32})
+    out, plot = tmp_path / "growth.json", tmp_path / "growth.png"
+    args = ["--articles", "3", "--seeds", str(SEEDS), "--out", str(out), "--plot", str(plot)]
+    assert growth.main(args) == 0
+    (row,) = json.loads(out.read_text())
+    assert row["articles"] == 3 and row["documents"] == 8  # the five seeds stay in
+    assert row["chunks"] > 0 and row["texts_per_s"] > 0 and row["index_mib"] > 0
+    assert row["levels"]["16"]["statuses"] == {"200": 32}
+    assert plot.stat().st_size > 10_000
