@@ -85,6 +85,7 @@ def faiss_curve(base: np.ndarray, sizes: tuple[int, ...], n_queries: int) -> lis
 def bm25_curve(seeds: Path, sizes: tuple[int, ...], n_queries: int) -> list[dict[str, Any]]:
     from index.corpus import read_corpus, sentences_of
     from service.retrieve import Bm25, top_indices
+    from service.text import terms
 
     pool = [s.text for d in read_corpus(seeds) for s in sentences_of(d)]
     rng = random.Random(3)  # noqa: S311 - reproducible test data, not security
@@ -92,7 +93,7 @@ def bm25_curve(seeds: Path, sizes: tuple[int, ...], n_queries: int) -> list[dict
     for n in sizes:
         texts = [" ".join(rng.choice(pool) for _ in range(4)) for _ in range(n)]
         t0 = time.perf_counter()
-        bm = Bm25(texts)
+        bm = Bm25([terms(t) for t in texts])
         index_s = time.perf_counter() - t0
         queries = [rng.choice(pool) for _ in range(n_queries)]
         times = []

@@ -14,6 +14,7 @@ from index.embed import Embedder, Encoder
 from index.store import IndexStore, load
 from service.batching import EmbeddingCache, MicroBatcher
 from service.config import Settings
+from service.lexicon import Lexicon
 from service.question import analyse
 from service.read import Evidence, Reader
 from service.retrieve import Retriever, chunk_ref
@@ -66,8 +67,9 @@ class Pipeline:
         self.store = store
         self.encoder = encoder
         self.settings = settings
-        self.retriever = Retriever(store)
-        self.reader = Reader(store, settings.abstain_threshold, settings.cite_threshold)
+        lexicon = Lexicon(store)  # tokenized once, shared by retrieval and the reader
+        self.retriever = Retriever(store, lexicon)
+        self.reader = Reader(store, settings.abstain_threshold, settings.cite_threshold, lexicon)
         self.speller = Speller(d.text for d in store.documents.values())
         self.cache = EmbeddingCache(settings.embed_cache_size)
         self.batcher = (

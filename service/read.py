@@ -19,6 +19,7 @@ import numpy as np
 from index.store import IndexStore
 from index.types import Hit, Sentence
 from service.about import ArticleNames, about_article
+from service.lexicon import Lexicon
 from service.question import Kind, Question
 from service.spans import candidates, open_spans
 from service.text import STOPWORDS, stem, terms, words
@@ -77,12 +78,19 @@ def _opens_with_span(q: Question) -> bool:
 class Reader:
     """Reads answers out of the sentences of retrieved chunks."""
 
-    def __init__(self, store: IndexStore, abstain_threshold: float, cite_threshold: float) -> None:
+    def __init__(
+        self,
+        store: IndexStore,
+        abstain_threshold: float,
+        cite_threshold: float,
+        lexicon: Lexicon | None = None,
+    ) -> None:
         self.store = store
         self.abstain_threshold = abstain_threshold
         self.cite_threshold = cite_threshold
-        self._terms = [frozenset(terms(s.text)) for s in store.sentences]
-        self._words = [frozenset(words(s.text)) for s in store.sentences]
+        lexicon = lexicon or Lexicon(store)
+        self._terms = [frozenset(ts) for ts in lexicon.terms]
+        self._words = [frozenset(ws) for ws in lexicon.words]
         self._prefixes = [_prefixes(ws) for ws in self._words]
         self._heading = [_is_heading(s.text) for s in store.sentences]
         self._names = ArticleNames(store)

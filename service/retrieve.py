@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from index.store import IndexStore
 from index.types import Chunk, Hit
+from service.lexicon import Lexicon
 from service.text import terms
 
 log = logging.getLogger(__name__)
@@ -38,13 +39,12 @@ def top_indices(scores: np.ndarray, k: int) -> list[int]:
 
 
 class Bm25:
-    """BM25 over a list of texts, using the same stemmed terms as the reader."""
+    """BM25 over tokenized texts (stemmed terms, ``service.text.terms``, as the reader uses)."""
 
-    def __init__(self, texts: Sequence[str]) -> None:
-        self._size = len(texts)
+    def __init__(self, corpus: Sequence[list[str]]) -> None:
+        self._size = len(corpus)
         self._bm25 = bm25s.BM25()
-        corpus = [terms(t) or ["\x00"] for t in texts]
-        self._bm25.index(corpus, show_progress=False)
+        self._bm25.index([ts or ["\x00"] for ts in corpus], show_progress=False)
         self._vocab = set(self._bm25.vocab_dict)
 
     def scores(self, query: str) -> np.ndarray:
@@ -58,10 +58,11 @@ class Bm25:
 class Retriever:
     """Ranks chunks for a question; ``search`` never returns more chunks than exist."""
 
-    def __init__(self, store: IndexStore) -> None:
+    def __init__(self, store: IndexStore, lexicon: Lexicon | None = None) -> None:
         self.store = store
-        self.bm25 = Bm25([c.text for c in store.chunks])
-        self.sentence_bm25 = Bm25([s.text for s in store.sentences])
+        lexicon = lexicon or Lexicon(store)
+        self.bm25 = Bm25([lexicon.chunk_terms(c) for c in store.chunks])
+        self.sentence_bm25 = Bm25(lexicon.terms)
         self._owner = np.array([s.chunk_ids[0] if s.chunk_ids else -1 for s in store.sentences])
 
     def _sentence_ranking(self, order: np.ndarray, scores: np.ndarray, depth: int) -> list[int]:
