@@ -89,8 +89,13 @@ def _problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse
 def create_app(
     settings: Settings | None = None,
     pipeline_factory: Callable[[Settings], Pipeline] | None = None,
+    wait_until_loaded: bool = False,
 ) -> FastAPI:
-    """Build the app; the index and model load in the background once it starts."""
+    """Build the app; the index and model load in the background once it starts.
+
+    ``wait_until_loaded``: start taking connections only once they can be answered (a
+    worker process that shares the port with others, which serve meanwhile).
+    """
     settings = settings or get_settings()
     factory = pipeline_factory or Pipeline.from_settings
     state = AppState()
@@ -111,8 +116,6 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        # One of several worker processes sharing a socket accepts connections only once
-        # it can answer: the others serve meanwhile, so nobody sees a 503 while it loads.
         # Batching: many requests may wait on the encoder together. Without it, two at a
         # time (one per core) is the most a CPU encoder serves well.
         state.limiter = anyio.CapacityLimiter(
@@ -120,7 +123,7 @@ def create_app(
         )
         thread = threading.Thread(target=_load, name="pipeline-loader", daemon=True)
         thread.start()
-        if settings.workers > 1:
+        if wait_until_loaded:
             await anyio.to_thread.run_sync(thread.join)
         yield
         metrics.close()
@@ -236,7 +239,7 @@ def app_from_env() -> FastAPI:
     """The app of one worker process (``RAG_WORKERS`` > 1): settings from the environment."""
     settings = get_settings()
     configure_logging(settings.log_level)
-    return create_app(settings)
+    return create_app(settings, wait_until_loaded=True)
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:

@@ -4,10 +4,10 @@ On SIGTERM /readyz turns 503: for ``drain_seconds`` the server keeps accepting (
 probes see 503) before uvicorn stops listening and waits for the requests in flight.
 Ctrl-C (SIGINT) does not wait.
 
-With ``workers`` > 1 a small supervisor claims the port, starts that many worker
-processes, each listening with SO_REUSEPORT, (each its own interpreter, so Python work runs on every core instead of taking
-turns under one GIL), passes SIGTERM/SIGINT on to them, restarts one that dies, and
-exits when they have all drained. Metrics are shared through ``PROMETHEUS_MULTIPROC_DIR``.
+With ``workers`` > 1 a small supervisor claims the port and starts that many worker
+processes, each its own interpreter listening with SO_REUSEPORT, so Python work runs on
+every core instead of taking turns under one GIL. It passes SIGTERM/SIGINT on to them,
+restarts one that dies, and exits when they have all drained. Metrics are shared through ``PROMETHEUS_MULTIPROC_DIR``.
 """
 
 from __future__ import annotations
@@ -116,33 +116,43 @@ def run_workers(workers: int, host: str, port: int, drain_seconds: float) -> int
     # without taking connections from the workers' own listening sockets.
     sock = reuseport_socket(host, port, listen=False)
     target = functools.partial(_serve_worker, config, drain_seconds)
-    stopping = threading.Event()
+    # Signal handlers run in this (the main) thread, between the loop's steps: no locks.
+    stopping: list[int] = []  # the signal to pass on, once one arrived
+    signalled: set[int] = set()
     procs: list[BaseProcess] = []
-    lock = threading.Lock()
 
     def start() -> BaseProcess:
         proc = get_subprocess(config, target, [])
         proc.start()
         return proc
 
+    def pass_on() -> None:
+        for proc in procs:
+            if proc.pid is not None and proc.pid not in signalled and proc.is_alive():
+                os.kill(proc.pid, stopping[0])
+                signalled.add(proc.pid)
+
     def forward(sig: int, _frame: FrameType | None) -> None:
         log.info("signal %s: passing it on to the workers", signal.Signals(sig).name)
-        stopping.set()
-        with lock:
-            for proc in procs:
-                if proc.pid is not None and proc.exitcode is None:
-                    os.kill(proc.pid, sig)
+        if not stopping:
+            stopping.append(sig)
+        elif sig == signal.SIGINT:
+            stopping[0] = sig
+            signalled.clear()  # a second Ctrl-C: tell them again (uvicorn then stops at once)
+        pass_on()
 
     previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT)}
     restarts: list[float] = []
     code = 0
     try:
-        with lock:
-            procs.extend(start() for _ in range(workers))
-        log.info("serving on %s:%d with %d worker processes", host, port, workers)
+        for _ in range(workers):
+            if not stopping:
+                procs.append(start())
+        log.info("serving on %s:%d with %d worker processes", host, port, len(procs))
         while True:
             time.sleep(0.2)
-            if stopping.is_set():
+            if stopping:
+                pass_on()  # also reaches a worker started just as the signal came
                 if not any(p.is_alive() for p in procs):
                     break
                 continue
@@ -157,8 +167,7 @@ def run_workers(workers: int, host: str, port: int, drain_seconds: float) -> int
                     code = 1
                     break
                 log.error("worker %s exited with %s: starting another", proc.pid, proc.exitcode)
-                with lock:
-                    procs[i] = start()
+                procs[i] = start()
     finally:
         for proc in procs:
             proc.join()
