@@ -74,19 +74,25 @@ def floor_ms(index_dir: Path, questions: list[str], rounds: int) -> dict[str, fl
     }
 
 
+def run_build(seeds: Path, out: Path) -> tuple[float, float]:
+    """`python -m index build` in its own process: (wall seconds, peak RSS in MiB)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
+        [sys.executable, "-m", "index", "build", "--seeds", str(seeds), "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    if status != 0:
+        raise RuntimeError(f"index build over {seeds} failed")
+    return seconds, usage.ru_maxrss / 1024
+
+
 def build_cost(seeds: Path) -> dict[str, float]:
-    """Wall time and peak RSS of `python -m index build` in its own process."""
+    """Wall time and peak RSS of building the seeds' index."""
     with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
-            [sys.executable, "-m", "index", "build", "--seeds", str(seeds), "--out", tmp],
-            stdout=subprocess.DEVNULL,
-        )
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - t0
-        if status != 0:
-            raise RuntimeError("index build failed")
-    return {"build_s": round(seconds, 2), "build_peak_rss_mib": round(usage.ru_maxrss / 1024, 1)}
+        seconds, rss = run_build(seeds, Path(tmp))
+    return {"build_s": round(seconds, 2), "build_peak_rss_mib": round(rss, 1)}
 
 
 def serve_and_load(env: dict[str, str], questions: list[str]) -> dict[str, Any]:

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
+from eval.bench import run_build
 from eval.dataset import load as load_questions
 from eval.load import peak_rss_kib, rss_kib, run_load, serve
 from eval.synth import write_corpus
@@ -32,15 +30,7 @@ REQUESTS = {1: 200, 16: 480}
 
 def build(corpus: Path, out: Path) -> dict[str, Any]:
     """`python -m index build` over ``corpus``: time, throughput and peak memory."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
-        [sys.executable, "-m", "index", "build", "--seeds", str(corpus), "--out", str(out)],
-        stdout=subprocess.DEVNULL,
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - t0
-    if status != 0:
-        raise RuntimeError(f"index build over {corpus} failed")
+    seconds, rss = run_build(corpus, out)
     counts = read_manifest(out)["counts"]
     texts = counts["chunks"] + counts["sentences"]
     size = sum(f.stat().st_size for f in current_generation(out).iterdir())
@@ -50,7 +40,7 @@ def build(corpus: Path, out: Path) -> dict[str, Any]:
         "sentences": counts["sentences"],
         "build_s": round(seconds, 1),
         "texts_per_s": round(texts / seconds, 1),
-        "build_peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+        "build_peak_rss_mib": round(rss, 1),
         "index_mib": round(size / 2**20, 1),
     }
 
