@@ -11,13 +11,10 @@ sentence-transformers' own ONNX backend.
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-log = logging.getLogger(__name__)
 
 
 def _module_path(folder: Path, module_type: str) -> Path | None:

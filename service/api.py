@@ -116,8 +116,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        # Batching: many requests may wait on the encoder together. Without it, two at a
-        # time (one per core) is the most a CPU encoder serves well.
+        # Batching: many requests may wait on the encoder together. Without it, a process
+        # answers threads_per_worker questions at once (2 alone on 2 cores, 1 per worker).
         state.limiter = anyio.CapacityLimiter(
             settings.max_in_flight if settings.batching else settings.threads_per_worker
         )

@@ -69,4 +69,9 @@ def stem(word: str) -> str:
 
 def terms(text: str) -> list[str]:
     """Stemmed content terms: what BM25 indexes and what question support is measured on."""
-    return [stem(w) for w in words(text) if w not in STOPWORDS]
+    return terms_of(words(text))
+
+
+def terms_of(ws: list[str]) -> list[str]:
+    """The terms of already tokenized words (``terms(text) == terms_of(words(text))``)."""
+    return list(_stemmer().stemWords([w for w in ws if w not in STOPWORDS]))
