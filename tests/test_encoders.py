@@ -53,9 +53,11 @@ def test_onnx_runtime_path_matches_sentence_transformers_onnx_backend(onnx_dir: 
     ).encode(texts, normalize_embeddings=True, batch_size=len(texts))
     ours = OrtModel(folder, ONNX_FILE).encode(texts, batch_size=len(texts))
     one_by_one = OrtModel(folder, ONNX_FILE).encode(texts, batch_size=1)
+    in_pairs = OrtModel(folder, ONNX_FILE).encode(texts, batch_size=2)  # batched by length
     assert ours.dtype == np.float32 and ours.shape == (len(texts), 384)
     assert np.all((reference * ours).sum(1) > 0.99999)
     assert np.allclose(ours, one_by_one, atol=1e-5)  # padding never leaks into the mean
+    assert np.allclose(in_pairs, one_by_one, atol=1e-5)  # rows come back in input order
 
 
 def test_onnx_runtime_path_refuses_a_pooling_it_does_not_implement(tmp_path: Path) -> None:
