@@ -116,11 +116,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        # Batching: many requests may wait on the encoder together. Without it, a process
-        # answers threads_per_worker questions at once (2 alone on 2 cores, 1 per worker).
-        state.limiter = anyio.CapacityLimiter(
-            settings.max_in_flight if settings.batching else settings.threads_per_worker
-        )
+        # Without batching a process answers threads_per_worker questions at once, each in a
+        # thread (2 alone on 2 cores, 1 per worker); with it, /ask needs no thread at all.
+        state.limiter = anyio.CapacityLimiter(settings.threads_per_worker)
         thread = threading.Thread(target=_load, name="pipeline-loader", daemon=True)
         thread.start()
         if wait_until_loaded:
@@ -217,13 +215,16 @@ def create_app(
         """Answer a question with a verbatim span and its citations, or abstain (answer null)."""
         try:
             with anyio.fail_after(settings.request_timeout_s):
-                answer = await anyio.to_thread.run_sync(
-                    pipeline.ask,
-                    body.question,
-                    body.top_k,
-                    limiter=state.limiter,
-                    abandon_on_cancel=True,
-                )
+                if pipeline.batcher is not None:  # waits on the encoder thread, reads here
+                    answer = await pipeline.ask_async(body.question, body.top_k)
+                else:
+                    answer = await anyio.to_thread.run_sync(
+                        pipeline.ask,
+                        body.question,
+                        body.top_k,
+                        limiter=state.limiter,
+                        abandon_on_cancel=True,
+                    )
         except TimeoutError:
             raise HTTPException(
                 status_code=504, detail=f"no answer within {settings.request_timeout_s:g} s"

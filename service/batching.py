@@ -4,10 +4,16 @@ A single worker thread takes the first waiting question, adds whatever else is a
 queued (up to ``max_batch``; optionally waiting ``max_wait_ms`` for more), encodes them
 together and hands each caller its row. With one client nothing is queued behind it, so
 nothing waits: the single-client latency stays the encoder's own.
+
+ONNX Runtime encodes about as many questions per second at batch 1 as at batch 8 on this
+CPU, so the gain is less the batch than the thread: the encoder runs (without the GIL) while
+the event loop parses requests and reads answers, and a request thread no longer waits on
+it (``encode_async``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
@@ -39,6 +45,15 @@ class MicroBatcher:
         self._queue.put((text, fut))
         return fut.result()
 
+    async def encode_async(self, text: str) -> np.ndarray:
+        """``encode`` for the event loop: it waits without holding a thread.
+
+        Cancelling the wait (a request timeout) cancels the question if it is still queued.
+        """
+        fut: Future[np.ndarray] = Future()
+        self._queue.put((text, fut))
+        return await asyncio.wrap_future(fut)
+
     def close(self) -> None:
         self._queue.put(None)
         self._thread.join(timeout=5)
@@ -69,7 +84,11 @@ class MicroBatcher:
             first = self._queue.get()
             if first is None:
                 return
-            batch = self._collect(first)
+            # A caller that gave up (a timed-out request) is dropped, not encoded; the rest
+            # can no longer be cancelled, so setting their results below cannot fail.
+            batch = [it for it in self._collect(first) if it[1].set_running_or_notify_cancel()]
+            if not batch:
+                continue
             try:
                 vectors = self._encode([text for text, _ in batch])
             except Exception as exc:  # every caller of this batch gets the error

@@ -57,7 +57,10 @@ class Settings(BaseSettings):
         "(unset: 2 for a single process, 1 per process when there are several)",
     )
     batching: bool = Field(
-        False, description="encode concurrent questions in one call (off: measured slower here)"
+        True,
+        description="one encoder thread per process takes the questions waiting together and "
+        "/ask awaits it (measured at 16 clients: ~15% less CPU per request than a thread per "
+        "request); off: the one-request-at-a-time baseline",
     )
     batch_max: int = Field(32, ge=1, le=512)
     batch_wait_ms: float = Field(0.0, ge=0, le=50, description="wait for more questions (0: none)")

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import anyio
 import httpx
 import pytest
 import uvicorn
@@ -142,6 +143,12 @@ class Gate:
             raise RuntimeError("boom: secret internals")
         self.open.wait(30)
         return self.real.ask(question, top_k)
+
+    async def ask_async(self, question: str, top_k: int | None = None) -> object:
+        if self.fail:
+            raise RuntimeError("boom: secret internals")
+        await anyio.to_thread.run_sync(self.open.wait, 30, abandon_on_cancel=True)
+        return await self.real.ask_async(question, top_k)
 
 
 @pytest.fixture

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import httpx
 import pytest
 
+from index.embed import Embedder
 from service.api import create_app
 from service.config import Settings
+from service.pipeline import Pipeline
 from tests.conftest import SEEDS, Server
 
 pytestmark = pytest.mark.integration
@@ -127,3 +130,50 @@ def test_a_damaged_index_never_becomes_ready(tmp_path: Path, index_dir: Path) ->
         assert asked.status_code == 503
         assert asked.headers["content-type"].startswith("application/problem+json")
         assert str(tmp_path) not in asked.text
+
+
+QUESTIONS = [
+    "How much is Microsoft investing in Japan?",
+    "Who won the 2022 World Cup?",
+    "how many data centres does microsoft run in japan",
+    "Who wrote the iTnews Asia article?",
+]
+
+
+def _wire(body: dict[str, object]) -> dict[str, object]:
+    """A response without its timings: what two ways of answering must agree on."""
+    return {k: v for k, v in body.items() if k != "timings_ms"}
+
+
+def test_the_one_request_at_a_time_baseline_answers_alike(
+    server: Server, settings: Settings, embedder: Embedder
+) -> None:
+    """RAG_BATCHING=false (a thread per request) and the default (await the encoder thread)
+    are two ways of scheduling the same answering code: the same bytes come back."""
+    baseline = settings.model_copy(update={"batching": False})
+    plain = Pipeline.from_settings(baseline, encoder=embedder)
+    assert plain.batcher is None
+    with Server(create_app(baseline, pipeline_factory=lambda _s: plain)) as other:
+        assert other.wait_ready().status_code == 200
+        for q in QUESTIONS:
+            batched, threaded = ask(server, {"question": q}), ask(other, {"question": q})
+            assert batched.status_code == threaded.status_code == 200
+            assert _wire(batched.json()) == _wire(threaded.json())
+
+
+def test_async_and_sync_asks_agree(pipeline: Pipeline) -> None:
+    assert pipeline.batcher is not None  # batching is the default
+    for q in QUESTIONS:
+        sync, async_ = pipeline.ask(q), asyncio.run(pipeline.ask_async(q))
+        assert (sync.text, sync.confidence, sync.citations, sync.passages) == (
+            async_.text,
+            async_.confidence,
+            async_.citations,
+            async_.passages,
+        )
+
+
+def test_async_ask_needs_the_encoder_thread(settings: Settings, embedder: Embedder) -> None:
+    plain = Pipeline.from_settings(settings.model_copy(update={"batching": False}), embedder)
+    with pytest.raises(RuntimeError, match="needs batching"):
+        asyncio.run(plain.ask_async("anything"))

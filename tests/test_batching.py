@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -73,3 +74,35 @@ def test_cache_of_size_zero_stores_nothing() -> None:
     c = EmbeddingCache(0)
     c.put("a", np.ones(2))
     assert c.get("a") is None
+
+
+def test_async_callers_share_batches_and_a_cancelled_one_is_dropped() -> None:
+    """A request that times out while queued is never encoded; the batcher keeps serving."""
+    release = threading.Event()
+    seen: list[list[str]] = []
+
+    def slow(texts: list[str]) -> np.ndarray:
+        seen.append(texts)
+        if len(seen) == 1:
+            release.wait(10)
+        return _rows(texts)
+
+    b = MicroBatcher(slow, max_batch=32)
+
+    async def scenario() -> tuple[np.ndarray, list[np.ndarray]]:
+        first = asyncio.ensure_future(b.encode_async("first"))
+        while not seen:
+            await asyncio.sleep(0.001)
+        with pytest.raises(TimeoutError):  # queued behind "first", then given up
+            await asyncio.wait_for(b.encode_async("abandoned"), timeout=0.05)
+        rest = [asyncio.ensure_future(b.encode_async(f"q{'x' * i}")) for i in range(3)]
+        while b._queue.qsize() < 4:
+            await asyncio.sleep(0.001)
+        release.set()
+        return await first, list(await asyncio.gather(*rest))
+
+    first, rest = asyncio.run(scenario())
+    assert seen == [["first"], ["q", "qx", "qxx"]]  # "abandoned" never reached the encoder
+    assert int(first[0]) == len("first") and [int(r[0]) for r in rest] == [1, 2, 3]
+    assert (b.batches, b.items) == (2, 4)
+    b.close()

@@ -33,7 +33,7 @@ def test_bench_quick_writes_its_reports(tmp_path: Path, index_dir: Path) -> None
         == 0
     )
     report = json.loads((out / "bench.json").read_text())
-    for mode in ("torch-baseline", "one-process", "service", "batched"):
+    for mode in ("torch-baseline", "unbatched", "one-process", "service"):
         assert set(report[mode]["levels"]) == {"1", "4", "16", "64"}
         for level in report[mode]["levels"].values():
             assert level["statuses"] == {"200": level["requests"]}
@@ -43,4 +43,4 @@ def test_bench_quick_writes_its_reports(tmp_path: Path, index_dir: Path) -> None
     assert report["floor"]["floor_ms"] > 0 and report["build"]["build_s"] > 0
     assert plot.stat().st_size > 10_000
     text = (out / "bench.md").read_text()
-    assert "| torch-baseline | 16 |" in text and "| batched | 16 |" in text
+    assert "| torch-baseline | 16 |" in text and "| unbatched | 16 |" in text
