@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -103,6 +104,24 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _commit() -> str:
+    """The code measured: the git commit, with '+dirty' for uncommitted changes."""
+    git = shutil.which("git")
+    if git is None:
+        return "unknown"
+
+    def run(*args: str) -> str:
+        cmd = [git, *args]  # fixed git subcommands, no shell
+        return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout  # noqa: S603
+
+    try:
+        head = run("rev-parse", "--short", "HEAD").strip()
+        dirty = run("status", "--porcelain", "--untracked-files=no").strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m eval.growth",
@@ -115,6 +134,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=Path("reports/growth.json"))
     p.add_argument("--plot", type=Path, default=Path("docs/growth.png"))
     p.add_argument("--work", type=Path, default=None, help="keep corpora and indexes here")
+    p.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the rows of other sizes already in --out (each row names its commit)",
+    )
     args = p.parse_args(argv)
     if min(args.articles) < 1 or max(args.articles) > 100_000:
         p.error("--articles must be 1-100000 (100k is hours of CPU encoding here)")
@@ -127,11 +151,15 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(corpus, ignore_errors=True)
             shutil.copytree(args.seeds, corpus)
             made = write_corpus(args.seeds, corpus, n, seed=args.seed)
-            row: dict[str, Any] = {"articles": n, "synthetic_words": made.words}
+            row: dict[str, Any] = {"articles": n, "commit": _commit()}
+            row["synthetic_words"] = made.words
             row |= build(corpus, index)
             row |= serve_and_ask(index, questions)
             rows.append(row)
             print(f"{n} articles: {json.dumps(row)}", file=sys.stderr)
+    if args.merge and args.out.is_file():
+        kept = [r for r in json.loads(args.out.read_text()) if r["articles"] not in args.articles]
+        rows = sorted(kept + rows, key=lambda r: int(r["articles"]))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(rows, indent=2))
     text = table(rows)

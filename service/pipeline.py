@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from service.retrieve import Retriever, chunk_ref
 from service.spelling import Speller
 
 log = logging.getLogger(__name__)
+SWITCH_INTERVAL_S = 0.0005
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,11 @@ class Pipeline:
         # One question is a few small matrix products: numpy's and faiss's helper threads
         # only spin and take CPU from the other requests (measured: +60% CPU per question).
         threadpool_limits(limits=settings.torch_threads)
+        if settings.batching:
+            # The encoder thread holds the GIL only for moments between ONNX runs, but under
+            # load it queues behind the event loop's reading for a whole switch interval
+            # (5 ms by default). Measured in one process at 16 clients: 145 -> 183 req/s.
+            sys.setswitchinterval(SWITCH_INTERVAL_S)
         encoder = encoder or Embedder(
             threads=settings.torch_threads,
             backend=settings.encoder_backend,

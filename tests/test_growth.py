@@ -57,3 +57,7 @@ def test_growth_smoke_builds_serves_and_reports(
     assert row["chunks"] > 0 and row["texts_per_s"] > 0 and row["index_mib"] > 0
     assert row["levels"]["16"]["statuses"] == {"200": 32}
     assert plot.stat().st_size > 10_000
+    assert row["commit"]  # which code was measured
+    # another size merged in: the first row is kept, the sizes stay in order
+    assert growth.main(["--articles", "1", *args[2:], "--merge"]) == 0
+    assert [r["articles"] for r in json.loads(out.read_text())] == [1, 3]
