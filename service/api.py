@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable, MutableMapping
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import anyio
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -39,6 +40,7 @@ from service.schemas import (
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
 PROBLEM = "application/problem+json"
+PAGE, MAX_PAGE = 100, 1000  # GET /documents page sizes: default and largest
 
 
 @dataclass
@@ -192,12 +194,27 @@ def create_app(
             status_code=503,
         )
 
-    @app.get("/documents", response_model=list[DocumentMeta], responses=_errors(503))
-    def documents(pipeline: PipelineDep) -> list[DocumentMeta]:
-        """Metadata of every indexed article."""
-        return [
-            DocumentMeta.model_validate(d.metadata()) for d in pipeline.store.documents.values()
-        ]
+    @app.get("/documents", response_model=list[DocumentMeta], responses=_errors(422, 503))
+    def documents(
+        pipeline: PipelineDep,
+        response: Response,
+        offset: Annotated[int, Query(ge=0, description="articles to skip")] = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="articles to return")] = PAGE,
+    ) -> list[DocumentMeta]:
+        """Metadata of the indexed articles in id order, a page at a time.
+
+        ``X-Total-Count`` says how many there are; ``Link: <...>; rel="next"`` names the
+        next page while there is one.
+        """
+        docs = pipeline.store.documents
+        total = len(docs)
+        page = itertools.islice(docs.values(), offset, offset + limit)
+        response.headers["X-Total-Count"] = str(total)
+        if offset + limit < total:
+            response.headers["Link"] = (
+                f'</documents?offset={offset + limit}&limit={limit}>; rel="next"'
+            )
+        return [DocumentMeta.model_validate(d.metadata()) for d in page]
 
     @app.get("/documents/{doc_id}", response_model=DocumentDetail, responses=_errors(404, 503))
     def document(doc_id: str, pipeline: PipelineDep) -> DocumentDetail:

@@ -140,7 +140,7 @@ class Pipeline:
         mended = self.speller.mend(question)
         vector = self.cache.get(mended)
         if vector is None:
-            vector = await self.batcher.encode_async(mended)
+            vector = await self.batcher.encode_async(mended)  # batched with the others waiting
             self.cache.put(mended, vector)
         return self._answer(question, mended, vector, top_k, None, t0)
 
@@ -153,6 +153,7 @@ class Pipeline:
         abstain_threshold: float | None,
         t0: float,
     ) -> Answer:
+        """Retrieve and read for a question already mended and encoded (``t0``: its start)."""
         top_k = self.settings.top_k if top_k is None else top_k
         t1 = time.perf_counter()
         hits = self.retriever.search(mended, vector, max(top_k, self.settings.read_k))

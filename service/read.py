@@ -19,7 +19,7 @@ import numpy as np
 from index.store import IndexStore
 from index.types import Hit, Sentence
 from service.about import ArticleNames, about_article
-from service.lexicon import Lexicon
+from service.lexicon import Lexicon, shared
 from service.question import Kind, Question
 from service.spans import candidates, open_spans
 from service.text import STOPWORDS, stem, terms, words
@@ -91,7 +91,7 @@ class Reader:
         lexicon = lexicon or Lexicon(store)
         self._terms = [frozenset(ts) for ts in lexicon.terms]
         self._words = [frozenset(ws) for ws in lexicon.words]
-        self._prefixes = [_prefixes(ws) for ws in self._words]
+        self._prefixes = [frozenset(shared(_prefixes(ws))) for ws in self._words]
         self._heading = [_is_heading(s.text) for s in store.sentences]
         self._names = ArticleNames(store)
         df: dict[str, int] = {}
@@ -110,10 +110,7 @@ class Reader:
         }
         self._title_prefixes = {k: _prefixes(v) for k, v in self._titles.items()}
         self.common = frozenset(
-            m.group().lower()
-            for s in store.sentences
-            for m in _TOKEN.finditer(s.text)
-            if m.group()[0].islower()
+            w.lower() for s in store.sentences for w in _TOKEN.findall(s.text) if w[0].islower()
         )
 
     def candidates(self, kind: Kind, sentence_id: int) -> tuple[tuple[int, int], ...]:

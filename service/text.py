@@ -56,8 +56,10 @@ def words(text: str) -> list[str]:
     """Lower-cased word tokens: '2.9' stays whole, "Japan's" is 'japan', chat shorthand expanded."""
     out = []
     for w in _WORD.findall(text):
-        w = _POSSESSIVE.sub("", w.lower()).replace("’", "").replace("'", "")
-        if _INITIALISM.fullmatch(w):
+        w = w.lower()
+        if "'" in w or "’" in w:  # the regexes only on the few words they can change
+            w = _POSSESSIVE.sub("", w).replace("’", "").replace("'", "")
+        if "." in w and _INITIALISM.fullmatch(w):
             w = w.replace(".", "")  # "U.S." and "US" are the same word
         out.append(CHAT_WORDS.get(w, w))
     return out

@@ -99,6 +99,23 @@ def test_documents(server: Server) -> None:
     assert missing.json()["detail"] == "no document with id 'nope'"
 
 
+def test_documents_come_a_page_at_a_time(server: Server) -> None:
+    ids = sorted(p.stem for p in SEEDS.glob("*.txt"))
+    seen, url = [], f"{server.url}/documents?limit=2"
+    while url:
+        r = httpx.get(url)
+        assert r.status_code == 200 and r.headers["x-total-count"] == str(len(ids))
+        seen += [d["doc_id"] for d in r.json()]
+        link = r.headers.get("link")
+        url = server.url + link[1 : link.index(">")] if link else ""
+        assert link is None or link.endswith('rel="next"')
+    assert seen == ids  # every article once, in order, over three pages
+    assert httpx.get(f"{server.url}/documents?offset=99").json() == []
+    for bad in ("limit=0", "limit=1001", "offset=-1", "limit=two"):
+        r = httpx.get(f"{server.url}/documents?{bad}")
+        assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem")
+
+
 def test_health_and_readiness(server: Server) -> None:
     assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok", "detail": None}
     assert httpx.get(f"{server.url}/readyz").status_code == 200
