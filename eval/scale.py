@@ -23,7 +23,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from index.store import make_index
+from index.store import make_index, recall_at_10
 
 SIZES = (10_000, 100_000, 1_000_000)
 
@@ -58,14 +58,11 @@ def faiss_curve(base: np.ndarray, sizes: tuple[int, ...], n_queries: int) -> lis
         queries /= np.linalg.norm(queries, axis=1, keepdims=True)
         flat = faiss.IndexFlatIP(db.shape[1])
         flat.add(db)
-        _, exact = flat.search(queries, 10)
+        exact, _ = flat.search(queries, 10)
         t0 = time.perf_counter()
         ivf, info = make_index(db, flat_limit=0)
         build_s = time.perf_counter() - t0
-        _, approx = ivf.search(queries, 10)
-        recall = float(
-            np.mean([len(set(e) & set(a)) / 10 for e, a in zip(exact, approx, strict=True)])
-        )
+        recall = recall_at_10(ivf, db, queries, exact[:, -1])
         rows.append(
             {
                 "vectors": n,

@@ -134,19 +134,35 @@ FLAT_LIMIT = 20_000  # measured: exact search ~0.5 ms at 10k, ~2 ms at 34k, ~10 
 TARGET_RECALL = 0.97  # tuned on 200 probe queries; the margin covers their sampling error
 
 
-def _probe_set(vectors: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """200 queries with a true near neighbour, and their exact top 10."""
+def probe_set(vectors: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """200 queries with a true near neighbour, and the 10th best exact score of each."""
     picks = rng.choice(len(vectors), size=min(200, len(vectors)), replace=False)
     noise = rng.normal(0, 0.02, size=(len(picks), vectors.shape[1])).astype(np.float32)
     queries = vectors[picks] + noise
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
-    exact = np.argsort(-(queries @ vectors.T), axis=1)[:, :10]
-    return queries, exact
+    k = min(10, len(vectors))
+    best = np.full((len(queries), k), -np.inf, dtype=np.float32)
+    for start in range(0, len(vectors), 65_536):  # blocks: never a queries x n matrix
+        scores = queries @ vectors[start : start + 65_536].T
+        both = np.concatenate([best, scores], axis=1)
+        best = -np.partition(-both, k - 1, axis=1)[:, :k]
+    return queries, best.min(axis=1)
 
 
-def _recall(index: faiss.Index, queries: np.ndarray, exact: np.ndarray) -> float:
-    _, approx = index.search(queries, 10)
-    return float(np.mean([len(set(e) & set(a)) / 10 for e, a in zip(exact, approx, strict=True)]))
+def recall_at_10(
+    index: faiss.Index, vectors: np.ndarray, queries: np.ndarray, kth: np.ndarray
+) -> float:
+    """Share of the approximate top 10 that belongs in the exact top 10.
+
+    Scored, not matched by id: a result as close as the 10th exact one counts, whichever of
+    several identical vectors it is. News repeats sentences word for word (wire copy,
+    boilerplate), and ties between them are not misses.
+    """
+    _, ids = index.search(queries, 10)
+    found = ids >= 0
+    scores = np.einsum("qd,qkd->qk", queries, vectors[np.where(found, ids, 0)])
+    hits = found & (scores >= kth[:, None] - 1e-5)
+    return float(hits.sum() / (len(queries) * min(10, len(vectors))))
 
 
 def make_index(
@@ -168,11 +184,11 @@ def make_index(
     rng = np.random.default_rng(0)
     ivf.train(vectors[rng.choice(n, size=min(n, nlist * 64), replace=False)])
     ivf.add(vectors)
-    queries, exact = _probe_set(vectors, rng)
+    queries, kth = probe_set(vectors, rng)
     nprobe, recall = 16, 0.0
     while True:
         ivf.nprobe = nprobe
-        recall = _recall(ivf, queries, exact)
+        recall = recall_at_10(ivf, vectors, queries, kth)
         if recall >= TARGET_RECALL or nprobe >= nlist:
             break
         nprobe = min(nlist, nprobe * 2)
