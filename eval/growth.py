@@ -143,7 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     if min(args.articles) < 1 or max(args.articles) > 100_000:
         p.error("--articles must be 1-100000 (100k is hours of CPU encoding here)")
     questions = [it.question for it in load_questions()]
-    rows = []
+    kept: list[dict[str, Any]] = []
+    if args.merge and args.out.is_file():
+        kept = [r for r in json.loads(args.out.read_text()) if r["articles"] not in args.articles]
+    rows: list[dict[str, Any]] = []
+    text = ""
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or Path(tmp)
         for n in sorted(set(args.articles)):
@@ -157,17 +161,21 @@ def main(argv: list[str] | None = None) -> int:
             row |= serve_and_ask(index, questions)
             rows.append(row)
             print(f"{n} articles: {json.dumps(row)}", file=sys.stderr)
-    if args.merge and args.out.is_file():
-        kept = [r for r in json.loads(args.out.read_text()) if r["articles"] not in args.articles]
-        rows = sorted(kept + rows, key=lambda r: int(r["articles"]))
+            # written after every size: a long run stopped part-way keeps what it measured
+            text = write_reports(sorted(kept + rows, key=lambda r: int(r["articles"])), args)
+    print(text)
+    print(f"\nwrote {args.out}, {args.out.with_suffix('.md')}, {args.plot}")
+    return 0
+
+
+def write_reports(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
+    """JSON, the Markdown table and the plot of ``rows``; returns the table."""
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(rows, indent=2))
     text = table(rows)
     args.out.with_suffix(".md").write_text(text + "\n")
     plot(rows, args.plot)
-    print(text)
-    print(f"\nwrote {args.out}, {args.out.with_suffix('.md')}, {args.plot}")
-    return 0
+    return text
 
 
 if __name__ == "__main__":
