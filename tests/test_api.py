@@ -166,7 +166,7 @@ def test_the_one_request_at_a_time_baseline_answers_alike(
     server: Server, settings: Settings, embedder: Embedder
 ) -> None:
     """RAG_BATCHING=false (a thread per request) and the default (await the encoder thread)
-    are two ways of scheduling the same answering code: the same bytes come back."""
+    are two ways of scheduling the same answering code: the same answers come back."""
     baseline = settings.model_copy(update={"batching": False})
     plain = Pipeline.from_settings(baseline, encoder=embedder)
     assert plain.batcher is None

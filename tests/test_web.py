@@ -103,6 +103,24 @@ def test_articles_open_with_their_cleaned_text(page: Any, server: Server) -> Non
     assert "Share on Twitter" not in text and "Most Read Articles" not in text
 
 
+def test_a_long_article_list_says_how_many_more_there_are(browser: Any, server: Server) -> None:
+    """GET /documents is paged (100 a page): the page lists the first page and says how many
+    more the service holds (here the service's real first page, its total raised to 250)."""
+    context = browser.new_context()
+    pg = context.new_page()
+
+    def bigger_corpus(route: Any) -> None:
+        real = route.fetch()
+        route.fulfill(response=real, headers={**real.headers, "x-total-count": "250"})
+
+    pg.route("**/documents", bigger_corpus)
+    pg.goto(server.url)
+    pg.wait_for_selector("#documents li.meta")
+    items = pg.locator("#documents li")
+    assert items.count() == 6 and items.nth(5).text_content() == "and 245 more"
+    context.close()
+
+
 def test_bad_input_shows_the_services_message(page: Any) -> None:
     page.evaluate("document.getElementById('question').removeAttribute('maxlength')")
     page.fill("#question", "x" * 1001)

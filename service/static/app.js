@@ -157,6 +157,12 @@ async function listDocuments() {
     if (meta) li.appendChild(el("div", { class: "meta" }, meta));
     $("documents").appendChild(li);
   }
+  const total = Number(r.headers.get("X-Total-Count"));
+  const shown = $("documents").children.length;
+  if (total > shown) {
+    // the list comes a page at a time: say how many more there are, the answers cite any
+    $("documents").appendChild(el("li", { class: "meta" }, `and ${total - shown} more`));
+  }
 }
 
 document.addEventListener("DOMContentLoaded", () => {
