@@ -22,7 +22,9 @@ class Speller:
     """
 
     def __init__(self, texts: Iterable[str]) -> None:
-        self.counts: Counter[str] = Counter(w.lower() for t in texts for w in _WORD.findall(t))
+        self.counts: Counter[str] = Counter()
+        for t in texts:
+            self.counts.update(map(str.lower, _WORD.findall(t)))  # C loops: start-up at scale
         self._seen: dict[str, str] = {}  # word -> repair; bounded, cleared when full
 
     def correct(self, word: str) -> str:
