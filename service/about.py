@@ -61,16 +61,14 @@ class ArticleNames:
         return self.store.documents[ranked[0][1]]
 
 
-def about_article(
-    question: str, store: IndexStore, names: ArticleNames | None = None
-) -> AboutArticle | None:
+def about_article(question: str, names: ArticleNames) -> AboutArticle | None:
     """An answer when the question asks who wrote, or when was published, a named article."""
     q = " ".join(words(question))
     wants_author = bool(_AUTHOR.search(q))
     wants_date = bool(_WHEN.search(q)) and bool(_ARTICLE.search(q))
     if not (wants_author or wants_date):
         return None
-    doc = (names or ArticleNames(store)).named(question)
+    doc = names.named(question)
     if doc is None:
         return None
     if wants_author and doc.author and doc.byline:

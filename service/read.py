@@ -91,7 +91,7 @@ class Reader:
         lexicon = lexicon or Lexicon(store)
         self._terms = [frozenset(ts) for ts in lexicon.terms]
         self._words = [frozenset(ws) for ws in lexicon.words]
-        self._prefixes = [frozenset(shared(_prefixes(ws))) for ws in self._words]
+        self._prefixes = [_prefixes(ws) for ws in self._words]
         self._heading = [_is_heading(s.text) for s in store.sentences]
         self._names = ArticleNames(store)
         df: dict[str, int] = {}
@@ -312,7 +312,7 @@ class Reader:
 
     def _about_article(self, q: Question) -> Reading | None:
         """'Who wrote the iTnews Asia article?': the byline or date line is the evidence."""
-        about = about_article(q.text, self.store, self._names)
+        about = about_article(q.text, self._names)
         if about is None:
             return None
         start, end = about.line
@@ -353,8 +353,11 @@ class Reader:
 
 
 def _prefixes(ws: frozenset[str]) -> frozenset[str]:
-    """First five letters of the longer words: 'Japanese' and 'Japan' share 'japan'."""
-    return frozenset(w[:5] for w in ws if len(w) >= 5)
+    """First five letters of the longer words: 'Japanese' and 'Japan' share 'japan'.
+
+    Interned (``shared``): the reader keeps one such set for every sentence.
+    """
+    return frozenset(shared(w[:5] for w in ws if len(w) >= 5))
 
 
 def _found(needle: str, pool: frozenset[str], prefixes: frozenset[str]) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.about import about_article
+from service.about import ArticleNames, about_article
 from service.pipeline import Pipeline
 from tests.conftest import SEEDS
 
@@ -48,13 +48,14 @@ def test_byline_and_date_answers_cite_the_line(
 
 
 def test_unnamed_or_unstated_articles_are_not_guessed(pipeline: Pipeline) -> None:
-    assert about_article("Who wrote the article?", pipeline.store) is None
+    names = ArticleNames(pipeline.store)
+    assert about_article("Who wrote the article?", names) is None
     # 001 states no byline: nothing to cite
     assert (
         about_article(
             "Who wrote the article 'Microsoft make biggest-ever investment in Japan'?",
-            pipeline.store,
+            names,
         )
         is None
     )
-    assert about_article("How much is Microsoft investing?", pipeline.store) is None
+    assert about_article("How much is Microsoft investing?", names) is None
