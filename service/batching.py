@@ -8,7 +8,8 @@ nothing waits: the single-client latency stays the encoder's own.
 ONNX Runtime encodes about as many questions per second at batch 1 as at batch 8 on this
 CPU, so the gain is less the batch than the thread: the encoder runs (without the GIL) while
 the event loop parses requests and reads answers, and a request thread no longer waits on
-it (``encode_async``).
+it (``encode_async``). What ``encode`` does with a batch is the caller's: the pipeline runs
+int8 questions one by one inside it, since their vectors would depend on their neighbours.
 """
 
 from __future__ import annotations
@@ -123,6 +124,10 @@ class EmbeddingCache:
             self._data.move_to_end(key)
             self.hits += 1
             return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
 
     def put(self, key: str, value: np.ndarray) -> None:
         if self.size <= 0:

@@ -6,7 +6,7 @@ import hashlib
 
 import numpy as np
 
-from service.text import terms
+from index.text import terms
 
 
 class HashingEncoder:
@@ -14,6 +14,7 @@ class HashingEncoder:
 
     name = "test/hashing-encoder"
     dimension = 384
+    batch_invariant = True
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)

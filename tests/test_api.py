@@ -6,12 +6,13 @@ import asyncio
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 
 from index.embed import Embedder
 from service.api import create_app
 from service.config import Settings
-from service.pipeline import Pipeline
+from service.pipeline import Answer, Pipeline
 from tests.conftest import SEEDS, Server
 
 pytestmark = pytest.mark.integration
@@ -188,6 +189,29 @@ def test_async_and_sync_asks_agree(pipeline: Pipeline) -> None:
             async_.citations,
             async_.passages,
         )
+
+
+def test_a_question_gets_the_same_vector_and_answer_whoever_shares_its_batch(
+    pipeline: Pipeline,
+) -> None:
+    """Micro-batching must not make an answer depend on the traffic around it (int8 rows do
+    depend on their batch, so the default encoder runs each waiting question alone)."""
+    q, *others = QUESTIONS
+    alone = pipeline._encode_batch([q])[0]
+    assert np.array_equal(pipeline._encode_batch([q, *others])[0], alone)
+    assert np.array_equal(pipeline._encode_batch([*others, q])[-1], alone)
+    want = pipeline.ask(q)
+
+    async def concurrently() -> list[Answer]:
+        return await asyncio.gather(*(pipeline.ask_async(x) for x in [*others, q, *others]))
+
+    pipeline.cache.clear()
+    got = asyncio.run(concurrently())[len(others)]
+    assert (got.text, got.confidence, got.citations) == (
+        want.text,
+        want.confidence,
+        want.citations,
+    )
 
 
 def test_async_ask_needs_the_encoder_thread(settings: Settings, embedder: Embedder) -> None:

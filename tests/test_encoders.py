@@ -32,6 +32,23 @@ def test_onnx_gives_the_same_vectors_and_int8_nearly(onnx_dir: Path) -> None:
     assert np.allclose(np.linalg.norm(int8, axis=1), 1.0, atol=1e-5)
 
 
+@pytest.mark.parametrize("backend", ["onnx", "onnx-int8"])
+def test_batch_invariant_says_whether_a_neighbour_in_the_batch_moves_a_row(
+    backend: str, onnx_dir: Path
+) -> None:
+    """The flag the micro-batcher trusts: fp32 rows do not depend on their batch; int8 rows do
+    (dynamic quantisation scales over the batch), so the service runs int8 questions alone."""
+    enc = Embedder(backend=backend, onnx_dir=onnx_dir)  # type: ignore[arg-type]
+    alone = enc.encode(TEXTS[:1], batch_size=1)[0]
+    together = enc.encode(TEXTS, batch_size=len(TEXTS))[0]
+    moved = float(np.abs(alone - together).max())
+    if enc.batch_invariant:
+        assert moved < 1e-5
+    else:
+        assert moved > 1e-3
+    assert Embedder(backend="torch").batch_invariant
+
+
 def test_model_ids_tell_int8_apart() -> None:
     assert model_id("torch") == model_id("onnx")
     assert model_id("onnx-int8").endswith("+onnx-int8")
