@@ -80,9 +80,10 @@ def faiss_curve(base: np.ndarray, sizes: tuple[int, ...], n_queries: int) -> lis
 
 
 def bm25_curve(seeds: Path, sizes: tuple[int, ...], n_queries: int) -> list[dict[str, Any]]:
+    from index.bm25 import Bm25
     from index.corpus import read_corpus, sentences_of
-    from service.retrieve import Bm25, top_indices
-    from service.text import terms
+    from index.text import terms
+    from service.retrieve import top_indices
 
     pool = [s.text for d in read_corpus(seeds) for s in sentences_of(d)]
     rng = random.Random(3)  # noqa: S311 - reproducible test data, not security
@@ -90,7 +91,7 @@ def bm25_curve(seeds: Path, sizes: tuple[int, ...], n_queries: int) -> list[dict
     for n in sizes:
         texts = [" ".join(rng.choice(pool) for _ in range(4)) for _ in range(n)]
         t0 = time.perf_counter()
-        bm = Bm25([terms(t) for t in texts])
+        bm = Bm25.build([terms(t) for t in texts])
         index_s = time.perf_counter() - t0
         queries = [rng.choice(pool) for _ in range(n_queries)]
         times = []

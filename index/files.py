@@ -15,6 +15,12 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def fsync_file(path: Path) -> None:
+    """Flush a file another library wrote, before its folder is published."""
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
 def write_atomic(path: Path, data: bytes) -> str:
     """Write ``data`` to ``path`` so a reader sees the old file or the whole new one.
 

@@ -9,7 +9,12 @@ Layout of ``out_dir``::
         chunks.jsonl        chunk offsets and sentence ids (text is sliced from the document)
         sentences.jsonl     sentence offsets and owning chunk ids
         chunks.faiss        inner-product index over chunk vectors
+        sentences.faiss     the same over sentence vectors (flat, or IVF when large)
         sentences.npy       sentence vectors (float32, loaded with allow_pickle=False)
+        lexicon.json, sentence_words.npy, sentence_word_offsets.npy
+                            every sentence's words as ids into one vocabulary
+        bm25-chunks/, bm25-sentences/
+                            BM25 over chunk and sentence terms (bm25s's own files)
 
 A build writes a new generation folder and only then switches ``CURRENT``, so a crash
 at any point leaves the previous index intact and usable. Nothing is ever pickled.
@@ -32,13 +37,17 @@ from typing import Any
 import faiss
 import numpy as np
 
+from index import bm25 as bm25_files
+from index import lexicon as lexicon_files
+from index.bm25 import Bm25
 from index.chunk import ChunkParams
-from index.files import fsync_dir, sha256_file, write_atomic
+from index.files import fsync_dir, fsync_file, sha256_file, write_atomic
+from index.lexicon import Lexicon
 from index.types import METADATA_FIELDS, Chunk, Document, Sentence
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3  # 3: sentences get their own FAISS index
+FORMAT_VERSION = 4  # 3: sentences get their own FAISS index; 4: words and BM25 built in
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 REBUILD_HINT = "rebuild it with `python -m index build`"
@@ -99,6 +108,9 @@ class IndexStore:
     chunk_index: faiss.Index
     sentence_vectors: np.ndarray  # the reader scores retrieved sentences by these
     sentence_index: faiss.Index  # retrieval's sentence-level view: flat, or IVF when large
+    lexicon: Lexicon  # every sentence's words, tokenized when the index was built
+    chunk_bm25: Bm25
+    sentence_bm25: Bm25
     path: Path
 
     _by_doc: dict[str, list[Sentence]] = field(init=False, repr=False)
@@ -130,6 +142,18 @@ class IndexStore:
         return ids[0][keep], scores[0][keep]
 
 
+CHUNK_BM25 = "bm25-chunks"
+SENTENCE_BM25 = "bm25-sentences"
+REQUIRED_FILES = (
+    "documents.jsonl",
+    "chunks.jsonl",
+    "sentences.jsonl",
+    "chunks.faiss",
+    "sentences.faiss",
+    "sentences.npy",
+    *lexicon_files.FILES,
+    *(f"{folder}/{name}" for folder in (CHUNK_BM25, SENTENCE_BM25) for name in bm25_files.FILES),
+)
 FLAT_LIMIT = 20_000  # measured: exact search ~0.5 ms at 10k, ~2 ms at 34k, ~10 ms at 100k
 TARGET_RECALL = 0.97  # tuned on 200 probe queries; the margin covers their sampling error
 
@@ -271,9 +295,26 @@ def save(
             "sentences.faiss": faiss.serialize_index(sentence_index).tobytes(),
             "sentences.npy": buf.getvalue(),
         }
+        lexicon = Lexicon.build(s.text for s in sentences)
+        payloads |= lexicon.payloads()
         files = {}
         for fname, data in payloads.items():
             files[fname] = {"sha256": write_atomic(staging / fname, data), "bytes": len(data)}
+        sentence_terms = [lexicon.terms(i) for i in range(len(sentences))]
+        bm25s = {
+            CHUNK_BM25: Bm25.build(
+                [[t for sid in c.sentence_ids for t in sentence_terms[sid]] for c in chunks]
+            ),
+            SENTENCE_BM25: Bm25.build(sentence_terms),
+        }
+        for folder, bm25 in bm25s.items():
+            for path in bm25.save(staging / folder):
+                fsync_file(path)
+                files[f"{folder}/{path.name}"] = {
+                    "sha256": sha256_file(path),
+                    "bytes": path.stat().st_size,
+                }
+            fsync_dir(staging / folder)
         manifest = {
             "format_version": FORMAT_VERSION,
             "model": model,
@@ -378,14 +419,7 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
     if manifest.get("dimension") != dimension:
         problems.append(f"dimension {manifest.get('dimension')}, expected {dimension}")
     files = manifest.get("files") or {}
-    for fname in (
-        "documents.jsonl",
-        "chunks.jsonl",
-        "sentences.jsonl",
-        "chunks.faiss",
-        "sentences.faiss",
-        "sentences.npy",
-    ):
+    for fname in REQUIRED_FILES:
         entry = files.get(fname)
         path = gen / fname
         if not entry or not path.is_file():
@@ -435,6 +469,15 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
     # Mapped, not read: the reader touches a few dozen rows per question, the sentence
     # index holds its own copy for search, and worker processes share the pages.
     vectors = np.load(gen / "sentences.npy", allow_pickle=False, mmap_mode="r")
+    try:
+        lexicon = Lexicon.read(gen)
+        chunk_bm25 = Bm25.load(gen / CHUNK_BM25)
+        sentence_bm25 = Bm25.load(gen / SENTENCE_BM25)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexLoadError(
+            f"cannot read the word lists or BM25 of {gen} ({exc}); {REBUILD_HINT}",
+            "the word lists or BM25 cannot be read",
+        ) from exc
     counts = manifest.get("counts", {})
     checks = [
         (len(docs), counts.get("documents"), "documents"),
@@ -443,6 +486,9 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
         (len(sentences), counts.get("sentences"), "sentences"),
         (vectors.shape[0], counts.get("sentences"), "sentence vectors"),
         (sentence_index.ntotal, counts.get("sentences"), "sentence FAISS vectors"),
+        (len(lexicon), counts.get("sentences"), "sentence word lists"),
+        (chunk_bm25.size, counts.get("chunks"), "chunk BM25 rows"),
+        (sentence_bm25.size, counts.get("sentences"), "sentence BM25 rows"),
     ]
     for got, want, what in checks:
         if got != want:
@@ -461,7 +507,19 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
             "vector dimension differs from the model's",
         )
     log.info("loaded index %s: %s", gen.name, counts)
-    return IndexStore(manifest, docs, chunks, sentences, index, vectors, sentence_index, gen)
+    return IndexStore(
+        manifest,
+        docs,
+        chunks,
+        sentences,
+        index,
+        vectors,
+        sentence_index,
+        lexicon,
+        chunk_bm25,
+        sentence_bm25,
+        gen,
+    )
 
 
 def _read_faiss(path: Path, info: dict[str, Any]) -> faiss.Index:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from index.corpus import _DATE
 from index.store import IndexStore, StoredDocument
-from service.text import STOPWORDS, words
+from index.text import STOPWORDS, words
 
 _AUTHOR = re.compile(
     r"\b(?:who (?:wrote|authored|reported|penned)|(?:author|writer|reporter) of|written by|"

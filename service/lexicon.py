@@ -1,34 +1,80 @@
-"""The words and stemmed terms of every sentence of the index, tokenized once at load.
+"""The reader's sets of each sentence's words, built from the index's word ids when first read.
 
-BM25 over sentences, BM25 over chunks (a chunk is a run of whole sentences, so its terms
-are its sentences' terms in order) and the reader all use them; tokenizing each sentence
-once instead of three times saves most of the service's start-up time on a large corpus.
+A question reads a few dozen sentences. Building three sets for every sentence at start-up
+cost most of a large index's memory (about 3 KiB per sentence per worker) and seconds of
+start-up; built on first use and kept in a bounded cache, they cost that only for the
+sentences questions actually reach.
 """
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Iterable
+from typing import NamedTuple
 
-from index.store import IndexStore
-from index.types import Chunk
-from service.text import terms_of, words
+import numpy as np
 
+from index.lexicon import Lexicon
 
-class Lexicon:
-    def __init__(self, store: IndexStore) -> None:
-        self.words = [shared(words(s.text)) for s in store.sentences]
-        self.terms = [shared(terms_of(ws)) for ws in self.words]
-
-    def chunk_terms(self, chunk: Chunk) -> list[str]:
-        return [t for sid in chunk.sentence_ids for t in self.terms[sid]]
+CACHE_LIMIT = 20_000  # sentences; about 60 MB of sets, cleared when full
+PREFIX = 5  # 'Japanese' and 'Japan' share 'japan'
 
 
-def shared(tokens: Iterable[str]) -> list[str]:
-    """The tokens as one str object per distinct token (interned).
+class SentenceSets(NamedTuple):
+    words: frozenset[str]
+    terms: frozenset[str]  # stemmed, stopwords left out
+    prefixes: frozenset[str]  # the first PREFIX letters of its longer words
 
-    Tokenizing makes a new ~55-byte string for every occurrence; the reader keeps sets of
-    them for every sentence, so a large corpus would hold the same few thousand words
-    millions of times over.
-    """
-    return list(map(sys.intern, tokens))
+
+class SentenceWords:
+    def __init__(self, lexicon: Lexicon, limit: int = CACHE_LIMIT) -> None:
+        self.lexicon = lexicon
+        # one str object per distinct word or prefix, however many sets hold it
+        self._prefix = [
+            sys.intern(w[:PREFIX]) if len(w) >= PREFIX else None for w in lexicon.vocabulary
+        ]
+        self._limit = limit
+        self._cache: dict[int, SentenceSets] = {}
+
+    def __getitem__(self, sentence_id: int) -> SentenceSets:
+        found = self._cache.get(sentence_id)
+        if found is None:
+            found = self._sets(sentence_id)
+            if len(self._cache) >= self._limit:
+                self._cache.clear()
+            self._cache[sentence_id] = found
+        return found
+
+    def _sets(self, sentence_id: int) -> SentenceSets:
+        ids = set(self.lexicon.ids(sentence_id))
+        vocabulary, stems, prefix = self.lexicon.vocabulary, self.lexicon.stems, self._prefix
+        return SentenceSets(
+            words=frozenset(vocabulary[i] for i in ids),
+            terms=frozenset(t for t in (stems[i] for i in ids) if t is not None),
+            prefixes=frozenset(p for p in (prefix[i] for i in ids) if p is not None),
+        )
+
+    def idf(self) -> dict[str, float]:
+        """log((n + 1) / (df + 0.5)) of every term, df counting the sentences that hold it."""
+        lex = self.lexicon
+        n = len(lex)
+        terms = sorted({t for t in lex.stems if t is not None})
+        term_id = {t: i for i, t in enumerate(terms)}
+        of_word = np.array([term_id[t] if t is not None else -1 for t in lex.stems] or [-1])
+        sentence = np.repeat(np.arange(n, dtype=np.int64), np.diff(lex.offsets))
+        term = of_word[np.asarray(lex.word_ids)] if len(lex.word_ids) else np.zeros(0, int)
+        keep = term >= 0
+        pairs = np.unique(sentence[keep] * max(1, len(terms)) + term[keep])
+        df = np.bincount(pairs % max(1, len(terms)), minlength=len(terms))
+        size = max(1, n)
+        return {
+            t: math.log((size + 1) / (c + 0.5))
+            for t, c in zip(terms, df.tolist(), strict=True)
+            if c
+        }
+
+
+def prefixes(words: Iterable[str]) -> frozenset[str]:
+    """The prefix set of words that are not a sentence of the index (a title, a window)."""
+    return frozenset(sys.intern(w[:PREFIX]) for w in words if len(w) >= PREFIX)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from service.text import STOPWORDS, stem, words
+from index.text import STOPWORDS, stem, words
 
 
 class Kind(StrEnum):

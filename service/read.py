@@ -8,7 +8,6 @@ sentence per article that states the same answer.
 
 from __future__ import annotations
 
-import math
 import re
 import statistics
 from collections.abc import Sequence
@@ -17,12 +16,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from index.store import IndexStore
+from index.text import STOPWORDS, stem, terms, words
 from index.types import Hit, Sentence
 from service.about import ArticleNames, about_article
-from service.lexicon import Lexicon, shared
+from service.lexicon import SentenceWords, prefixes
 from service.question import Kind, Question
 from service.spans import candidates, open_spans
-from service.text import STOPWORDS, stem, terms, words
 
 TYPED = frozenset(
     {
@@ -38,6 +37,9 @@ TYPED = frozenset(
     }
 )
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
+# a word of the articles that starts lower-case somewhere ('the', 'chief'), as a
+# [A-Za-z0-9]+ token: the same as findall(r"[A-Za-z0-9]+") and w[0].islower(), in C
+_LOWER_TOKEN = re.compile(r"(?<![A-Za-z0-9])[a-z][A-Za-z0-9]*")
 # "whom did X meet": X is the question's subject, so the answer is someone else
 _OBJECT_QUESTION = re.compile(
     r"^\s*(?:who|whom)\s+(?:did|does|do|will|would|has|have|had|can|could)\b"
@@ -83,23 +85,13 @@ class Reader:
         store: IndexStore,
         abstain_threshold: float,
         cite_threshold: float,
-        lexicon: Lexicon | None = None,
     ) -> None:
         self.store = store
         self.abstain_threshold = abstain_threshold
         self.cite_threshold = cite_threshold
-        lexicon = lexicon or Lexicon(store)
-        self._terms = [frozenset(ts) for ts in lexicon.terms]
-        self._words = [frozenset(ws) for ws in lexicon.words]
-        self._prefixes = [_prefixes(ws) for ws in self._words]
-        self._heading = [_is_heading(s.text) for s in store.sentences]
+        self._sets = SentenceWords(store.lexicon)
         self._names = ArticleNames(store)
-        df: dict[str, int] = {}
-        for ts in self._terms:
-            for t in ts:
-                df[t] = df.get(t, 0) + 1
-        n = max(1, len(self._terms))
-        self._idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+        self._idf = self._sets.idf()
         # A word the articles never use may be a paraphrase: weigh it like a typical word.
         self._unseen_idf = statistics.median(self._idf.values()) if self._idf else 1.0
         self._candidates: dict[tuple[Kind, int], tuple[tuple[int, int], ...]] = {}
@@ -108,9 +100,9 @@ class Reader:
             d.doc_id: frozenset(words(d.title or "")) | frozenset(terms(d.title or ""))
             for d in store.documents.values()
         }
-        self._title_prefixes = {k: _prefixes(v) for k, v in self._titles.items()}
+        self._title_prefixes = {k: prefixes(v) for k, v in self._titles.items()}
         self.common = frozenset(
-            w.lower() for s in store.sentences for w in _TOKEN.findall(s.text) if w[0].islower()
+            map(str.lower, _LOWER_TOKEN.findall("\n".join(s.text for s in store.sentences)))
         )
 
     def candidates(self, kind: Kind, sentence_id: int) -> tuple[tuple[int, int], ...]:
@@ -137,8 +129,8 @@ class Reader:
         """(IDF-weighted share of question terms found, weight of the rarest one missing)."""
         if not q.terms:
             return 0.0, 0.0
-        own = self._terms[sentence.sentence_id]
-        ctx = self._terms[prev] if prev is not None else frozenset()
+        own = self._sets[sentence.sentence_id].terms
+        ctx = self._sets[prev].terms if prev is not None else frozenset()
         total = got = rarest = rarest_missing = 0.0
         for t in q.terms:
             w = self.idf(t)
@@ -158,11 +150,15 @@ class Reader:
         """Share of ``needles`` in the sentence (full credit), the one before or the headline."""
         if not needles:
             return 1.0
-        pool = self._terms if stemmed else self._words
-        sid = sentence.sentence_id
+        own = self._sets[sentence.sentence_id]
+        before = self._sets[prev] if prev is not None else None
         places = [
-            (pool[sid], self._prefixes[sid], 1.0),
-            (pool[prev], self._prefixes[prev], 0.75) if prev is not None else None,
+            (own.terms if stemmed else own.words, own.prefixes, 1.0),
+            (
+                (before.terms if stemmed else before.words, before.prefixes, 0.75)
+                if before is not None
+                else None
+            ),
             (self._titles[sentence.doc_id], self._title_prefixes[sentence.doc_id], 0.5),
         ]
         credit = 0.0
@@ -206,7 +202,7 @@ class Reader:
             score = 0.40 * float(d) + 0.30 * cov + 0.10 * retrieval[sid] + 0.10 * ent + 0.10 * foc
             if q.kind in TYPED and spans:
                 score += 0.15
-            if self._heading[sid]:
+            if _is_heading(sentence.text):
                 score -= 0.10
             elif sentence.text == self._headline.get(sentence.doc_id):
                 score -= 0.03  # the same fact in the body gives the reader more context
@@ -238,12 +234,12 @@ class Reader:
         """
         window = _window(ev, span)
         found = frozenset(terms(window))
-        prefixes = _prefixes(frozenset(words(window)))
+        near = prefixes(words(window))
         total = got = 0.0
         for t in q.terms:
             w = self.idf(t)
             total += w
-            if _found(t, found, prefixes):
+            if _found(t, found, near):
                 got += w
         return got / total if total else 1.0
 
@@ -253,11 +249,11 @@ class Reader:
         if not needles:
             return 1.0
         pool = frozenset(words(_window(ev, span)))
-        prefixes = _prefixes(pool)
+        near = prefixes(pool)
         title = self._titles[ev.sentence.doc_id]
         found = 0.0
         for n in needles:
-            if _found(n, pool, prefixes):
+            if _found(n, pool, near):
                 found += 1.0
             elif n in title:
                 found += 0.5
@@ -350,14 +346,6 @@ class Reader:
             q, best, answer if span and q.kind in TYPED else None, ranked, self.cite_threshold
         )
         return Reading(answer, start, conf, cited, closest)
-
-
-def _prefixes(ws: frozenset[str]) -> frozenset[str]:
-    """First five letters of the longer words: 'Japanese' and 'Japan' share 'japan'.
-
-    Interned (``shared``): the reader keeps one such set for every sentence.
-    """
-    return frozenset(shared(w[:5] for w in ws if len(w) >= 5))
 
 
 def _found(needle: str, pool: frozenset[str], prefixes: frozenset[str]) -> bool:

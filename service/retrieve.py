@@ -4,23 +4,14 @@ fused by reciprocal rank."""
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Sequence
 
-import bm25s
 import numpy as np
-from tqdm import tqdm
 
+from index.bm25 import Bm25
 from index.store import IndexStore
 from index.types import Chunk, Hit
-from service.lexicon import Lexicon
-from service.text import terms
 
 log = logging.getLogger(__name__)
-logging.getLogger("bm25s").setLevel(logging.WARNING)
-# bm25s wraps its loops in tqdm (silenced), whose default lock is a multiprocessing
-# semaphore that every worker process would leak at exit: a thread lock is all it needs.
-tqdm.set_lock(threading.RLock())
 
 RRF_K = 60  # the usual constant from Cormack et al.; flattens the head of each ranking
 
@@ -38,31 +29,13 @@ def top_indices(scores: np.ndarray, k: int) -> list[int]:
     return _top(scores, k).tolist()
 
 
-class Bm25:
-    """BM25 over tokenized texts (stemmed terms, ``service.text.terms``, as the reader uses)."""
-
-    def __init__(self, corpus: Sequence[list[str]]) -> None:
-        self._size = len(corpus)
-        self._bm25 = bm25s.BM25()
-        self._bm25.index([ts or ["\x00"] for ts in corpus], show_progress=False)
-        self._vocab = set(self._bm25.vocab_dict)
-
-    def scores(self, query: str) -> np.ndarray:
-        """A score per text (0 where no query term occurs)."""
-        q = [t for t in terms(query) if t in self._vocab]
-        if not q:
-            return np.zeros(self._size, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(q), dtype=np.float32)
-
-
 class Retriever:
     """Ranks chunks for a question; ``search`` never returns more chunks than exist."""
 
-    def __init__(self, store: IndexStore, lexicon: Lexicon | None = None) -> None:
+    def __init__(self, store: IndexStore) -> None:
         self.store = store
-        lexicon = lexicon or Lexicon(store)
-        self.bm25 = Bm25([lexicon.chunk_terms(c) for c in store.chunks])
-        self.sentence_bm25 = Bm25(lexicon.terms)
+        self.bm25: Bm25 = store.chunk_bm25  # both built with the index, loaded mapped
+        self.sentence_bm25: Bm25 = store.sentence_bm25
         self._owner = np.array([s.chunk_ids[0] if s.chunk_ids else -1 for s in store.sentences])
 
     def _sentence_ranking(self, order: np.ndarray, scores: np.ndarray, depth: int) -> list[int]:

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from service.text import CHAT_WORDS, STOPWORDS, stem
+from index.text import CHAT_WORDS, STOPWORDS, stem
 
 _WORD = re.compile(r"[A-Za-z]+")
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"

@@ -1,42 +1,92 @@
-"""The Lexicon tokenizes each sentence once; everything built on it sees the same terms."""
+"""Words are tokenized once, when the index is built; everything that reads them sees what
+tokenizing the text would give."""
 
 from __future__ import annotations
 
+import math
+import re
+from pathlib import Path
+
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from index.bm25 import Bm25
+from index.lexicon import OFFSETS, Lexicon
 from index.store import IndexStore
-from service.lexicon import Lexicon
-from service.text import _INITIALISM, _POSSESSIVE, _WORD, CHAT_WORDS, terms, words
+from index.text import _INITIALISM, _POSSESSIVE, _WORD, CHAT_WORDS, terms, words
+from service.lexicon import SentenceWords, prefixes
+from service.pipeline import Pipeline
+
+QUESTIONS = ["How much is Microsoft investing in Japan?", "who runs microsoft japan", "zzz"]
 
 
 @pytest.fixture(scope="module")
-def store_and_lexicon(pipeline: object) -> tuple[IndexStore, Lexicon]:
-    store: IndexStore = pipeline.store  # type: ignore[attr-defined]
-    return store, Lexicon(store)
+def store(pipeline: Pipeline) -> IndexStore:
+    return pipeline.store
 
 
 @pytest.mark.integration
-def test_sentence_and_chunk_terms_are_what_tokenizing_their_text_gives(
-    store_and_lexicon: tuple[IndexStore, Lexicon],
-) -> None:
-    store, lex = store_and_lexicon
+def test_stored_words_and_terms_are_what_tokenizing_each_sentence_gives(store: IndexStore) -> None:
+    assert len(store.lexicon) == len(store.sentences)
     for s in store.sentences:
-        assert lex.words[s.sentence_id] == words(s.text)
-        assert lex.terms[s.sentence_id] == terms(s.text)
-    for c in store.chunks:  # a chunk is a run of whole sentences: BM25 sees its text's terms
-        assert lex.chunk_terms(c) == terms(c.text)
+        assert store.lexicon.words(s.sentence_id) == words(s.text)
+        assert store.lexicon.terms(s.sentence_id) == terms(s.text)
 
 
 @pytest.mark.integration
-def test_each_distinct_token_is_stored_once(store_and_lexicon: tuple[IndexStore, Lexicon]) -> None:
-    _, lex = store_and_lexicon
-    first: dict[str, str] = {}
-    for tokens in (*lex.words, *lex.terms):
-        for t in tokens:
-            assert first.setdefault(t, t) is t  # the same object wherever the token occurs
-    assert len(first) < sum(len(ts) for ts in lex.words) / 2  # words do repeat
+def test_stored_bm25_scores_like_bm25_over_the_texts(store: IndexStore) -> None:
+    """Chunk BM25 is built from its sentences' stored terms: the same as from the chunk text."""
+    chunk_ref = Bm25.build([terms(c.text) for c in store.chunks])
+    sentence_ref = Bm25.build([terms(s.text) for s in store.sentences])
+    for q in QUESTIONS:
+        assert np.allclose(store.chunk_bm25.scores(q), chunk_ref.scores(q))
+        assert np.allclose(store.sentence_bm25.scores(q), sentence_ref.scores(q))
+    assert isinstance(store.sentence_bm25._bm25.scores["data"], np.memmap)  # mapped, shared
+
+
+@pytest.mark.integration
+def test_sentence_sets_and_idf_match_their_definitions(store: IndexStore) -> None:
+    sets = SentenceWords(store.lexicon, limit=10)
+    for s in store.sentences:
+        got = sets[s.sentence_id]
+        assert got.words == frozenset(words(s.text))
+        assert got.terms == frozenset(terms(s.text))
+        assert got.prefixes == prefixes(words(s.text))
+        assert sets[s.sentence_id] is got  # cached ...
+    assert len(sets._cache) <= 10  # ... within its bound
+    df: dict[str, int] = {}
+    for s in store.sentences:
+        for t in set(terms(s.text)):
+            df[t] = df.get(t, 0) + 1
+    n = len(store.sentences)
+    assert sets.idf() == pytest.approx({t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()})
+
+
+@pytest.mark.integration
+def test_common_words_match_their_definition(pipeline: Pipeline) -> None:
+    token = re.compile(r"[A-Za-z0-9]+")
+    want = {
+        w.lower()
+        for s in pipeline.store.sentences
+        for w in token.findall(s.text)
+        if w[0].islower()
+    }
+    assert pipeline.reader.common == want
+
+
+def test_lexicon_round_trips_and_refuses_arrays_that_disagree(tmp_path: Path) -> None:
+    texts = ["Japan's U.S. office", "", "the office in Japan", "2.9 billion"]
+    lex = Lexicon.build(texts)
+    for name, data in lex.payloads().items():
+        (tmp_path / name).write_bytes(data)
+    back = Lexicon.read(tmp_path)
+    assert [back.words(i) for i in range(len(texts))] == [words(t) for t in texts]
+    assert [back.terms(i) for i in range(len(texts))] == [terms(t) for t in texts]
+    np.save(tmp_path / OFFSETS, np.array([0, 3, 2, 9, 99]), allow_pickle=False)
+    with pytest.raises(ValueError, match="do not match"):
+        Lexicon.read(tmp_path)
 
 
 def _words_reference(text: str) -> list[str]:

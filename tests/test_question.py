@@ -112,8 +112,8 @@ def test_plural_focus(question: str, plural: bool) -> None:
 
 
 def test_open_spans_cut_at_question_words_and_conjunctions() -> None:
+    from index.text import terms, words
     from service.spans import open_spans
-    from service.text import terms, words
 
     q = "What problem are the investments meant to help Japan tackle?"
     said = frozenset(words(q)) | frozenset(terms(q))
@@ -140,7 +140,7 @@ def test_owner_is_not_part_of_a_name_and_last_year_is_no_duration() -> None:
 
 
 def test_initialisms_match_their_plain_form() -> None:
-    from service.text import words
+    from index.text import words
 
     assert words("the U.S. and US firms in D.C., 2.9 billion") == [
         "the",

@@ -41,14 +41,20 @@ def test_manifest_records_what_was_built(built: Path, seeds_copy: Path) -> None:
     assert m["model"] == ENC.name and m["dimension"] == 384
     assert m["chunking"]["max_tokens"] == ChunkParams().max_tokens
     assert set(m["seeds"]) == {p.name for p in seeds_copy.glob("*.txt")}
-    assert set(m["files"]) == {
+    assert set(m["files"]) == set(store.REQUIRED_FILES) >= {
         "documents.jsonl",
         "chunks.jsonl",
         "sentences.jsonl",
         "chunks.faiss",
         "sentences.faiss",
         "sentences.npy",
+        "lexicon.json",
+        "sentence_words.npy",
+        "bm25-chunks/data.csc.index.npy",
+        "bm25-sentences/vocab.index.json",
     }
+    for name, entry in m["files"].items():  # every file, bm25s's own included, is hashed
+        assert entry["bytes"] == (_gen(built) / name).stat().st_size
     assert m["faiss"]["type"] == m["faiss_sentences"]["type"] == "IndexFlatIP"  # small corpus
 
 
@@ -77,7 +83,15 @@ def test_refuses_another_dimension(built: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "fname", ["chunks.faiss", "sentences.npy", "chunks.jsonl", "documents.jsonl"]
+    "fname",
+    [
+        "chunks.faiss",
+        "sentences.npy",
+        "chunks.jsonl",
+        "documents.jsonl",
+        "sentence_words.npy",
+        "bm25-sentences/data.csc.index.npy",
+    ],
 )
 def test_refuses_a_flipped_byte(built: Path, fname: str) -> None:
     path = _gen(built) / fname
@@ -92,6 +106,23 @@ def test_refuses_a_truncated_file(built: Path) -> None:
     path = _gen(built) / "chunks.faiss"
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(IndexLoadError, match="checksum differs"):
+        load(built, model=ENC.name, dimension=ENC.dimension)
+
+
+@pytest.mark.parametrize("fname", ["lexicon.json", "bm25-chunks/indptr.csc.index.npy"])
+def test_refuses_a_missing_file(built: Path, fname: str) -> None:
+    (_gen(built) / fname).unlink()
+    with pytest.raises(IndexLoadError, match=f"{fname} missing"):
+        load(built, model=ENC.name, dimension=ENC.dimension)
+
+
+def test_refuses_an_index_of_the_previous_format(built: Path) -> None:
+    """Format 3 had no stored words or BM25: the service says to rebuild, `--if-stale` does."""
+    mpath = _gen(built) / "manifest.json"
+    m = json.loads(mpath.read_text())
+    m["format_version"] = 3
+    mpath.write_text(json.dumps(m))
+    with pytest.raises(IndexLoadError, match=r"format 3, expected 4.*python -m index build"):
         load(built, model=ENC.name, dimension=ENC.dimension)
 
 

@@ -1,4 +1,4 @@
-"""Word-level text handling shared by retrieval and reading: terms, stems, stopwords."""
+"""Word-level text handling shared by the index (BM25, the reader's word lists) and the service."""
 
 from __future__ import annotations
 
