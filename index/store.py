@@ -30,6 +30,7 @@ import os
 import secrets
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -445,7 +446,7 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
     sentences = [
         Sentence(
             sentence_id=r["sentence_id"],
-            doc_id=r["doc_id"],
+            doc_id=docs[r["doc_id"]].doc_id,  # one str per article, not one per row
             start=r["start"],
             end=r["end"],
             text=docs[r["doc_id"]].text[r["start"] : r["end"]],
@@ -456,7 +457,7 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
     chunks = [
         Chunk(
             chunk_id=r["chunk_id"],
-            doc_id=r["doc_id"],
+            doc_id=docs[r["doc_id"]].doc_id,
             start=r["start"],
             end=r["end"],
             text=docs[r["doc_id"]].text[r["start"] : r["end"]],
@@ -529,9 +530,10 @@ def _read_faiss(path: Path, info: dict[str, Any]) -> faiss.Index:
     return index
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """The rows one at a time: a large index never holds every row's dict at once."""
     try:
         with open(path, encoding="utf-8") as fh:
-            return [json.loads(line) for line in fh if line.strip()]
+            yield from (json.loads(line) for line in fh if line.strip())
     except (OSError, ValueError) as exc:
         raise IndexLoadError(f"cannot read {path} ({exc}); {REBUILD_HINT}") from exc

@@ -65,7 +65,8 @@ class SentenceWords:
         sentence = np.repeat(np.arange(n, dtype=np.int64), np.diff(lex.offsets))
         term = of_word[np.asarray(lex.word_ids)] if len(lex.word_ids) else np.zeros(0, int)
         keep = term >= 0
-        pairs = np.unique(sentence[keep] * max(1, len(terms)) + term[keep])
+        pairs = np.sort(sentence[keep] * max(1, len(terms)) + term[keep])
+        pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
         df = np.bincount(pairs % max(1, len(terms)), minlength=len(terms))
         size = max(1, n)
         return {

@@ -68,10 +68,7 @@ def test_sentence_sets_and_idf_match_their_definitions(store: IndexStore) -> Non
 def test_common_words_match_their_definition(pipeline: Pipeline) -> None:
     token = re.compile(r"[A-Za-z0-9]+")
     want = {
-        w.lower()
-        for s in pipeline.store.sentences
-        for w in token.findall(s.text)
-        if w[0].islower()
+        w.lower() for s in pipeline.store.sentences for w in token.findall(s.text) if w[0].islower()
     }
     assert pipeline.reader.common == want
 

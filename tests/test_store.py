@@ -41,7 +41,8 @@ def test_manifest_records_what_was_built(built: Path, seeds_copy: Path) -> None:
     assert m["model"] == ENC.name and m["dimension"] == 384
     assert m["chunking"]["max_tokens"] == ChunkParams().max_tokens
     assert set(m["seeds"]) == {p.name for p in seeds_copy.glob("*.txt")}
-    assert set(m["files"]) == set(store.REQUIRED_FILES) >= {
+    assert set(m["files"]) == set(store.REQUIRED_FILES)
+    assert set(m["files"]) >= {
         "documents.jsonl",
         "chunks.jsonl",
         "sentences.jsonl",
