@@ -302,13 +302,13 @@ def save(
         for fname, data in payloads.items():
             files[fname] = {"sha256": write_atomic(staging / fname, data), "bytes": len(data)}
         sentence_terms = [lexicon.terms(i) for i in range(len(sentences))]
-        bm25s = {
+        bm25_indexes = {
             CHUNK_BM25: Bm25.build(
                 [[t for sid in c.sentence_ids for t in sentence_terms[sid]] for c in chunks]
             ),
             SENTENCE_BM25: Bm25.build(sentence_terms),
         }
-        for folder, bm25 in bm25s.items():
+        for folder, bm25 in bm25_indexes.items():
             for path in bm25.save(staging / folder):
                 fsync_file(path)
                 files[f"{folder}/{path.name}"] = {
