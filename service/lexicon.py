@@ -30,10 +30,7 @@ class SentenceSets(NamedTuple):
 class SentenceWords:
     def __init__(self, lexicon: Lexicon, limit: int = CACHE_LIMIT) -> None:
         self.lexicon = lexicon
-        # one str object per distinct word or prefix, however many sets hold it
-        self._prefix = [
-            sys.intern(w[:PREFIX]) if len(w) >= PREFIX else None for w in lexicon.vocabulary
-        ]
+        self._prefix = [prefix(w) for w in lexicon.vocabulary]
         self._limit = limit
         self._cache: dict[int, SentenceSets] = {}
 
@@ -63,11 +60,12 @@ class SentenceWords:
         term_id = {t: i for i, t in enumerate(terms)}
         of_word = np.array([term_id[t] if t is not None else -1 for t in lex.stems] or [-1])
         sentence = np.repeat(np.arange(n, dtype=np.int64), np.diff(lex.offsets))
-        term = of_word[np.asarray(lex.word_ids)] if len(lex.word_ids) else np.zeros(0, int)
+        term = of_word[np.asarray(lex.word_ids)]
         keep = term >= 0
-        pairs = np.sort(sentence[keep] * max(1, len(terms)) + term[keep])
+        width = max(1, len(terms))
+        pairs = np.sort(sentence[keep] * width + term[keep])  # (sentence, term), each once:
         pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
-        df = np.bincount(pairs % max(1, len(terms)), minlength=len(terms))
+        df = np.bincount(pairs % width, minlength=len(terms))
         size = max(1, n)
         return {
             t: math.log((size + 1) / (c + 0.5))
@@ -76,6 +74,12 @@ class SentenceWords:
         }
 
 
+def prefix(word: str) -> str | None:
+    """The first PREFIX letters of a longer word, interned (one str however many sets hold
+    it); None for a shorter word."""
+    return sys.intern(word[:PREFIX]) if len(word) >= PREFIX else None
+
+
 def prefixes(words: Iterable[str]) -> frozenset[str]:
     """The prefix set of words that are not a sentence of the index (a title, a window)."""
-    return frozenset(sys.intern(w[:PREFIX]) for w in words if len(w) >= PREFIX)
+    return frozenset(p for p in map(prefix, words) if p is not None)

@@ -19,7 +19,7 @@ from index.store import IndexStore
 from index.text import STOPWORDS, stem, terms, words
 from index.types import Hit, Sentence
 from service.about import ArticleNames, about_article
-from service.lexicon import SentenceWords, prefixes
+from service.lexicon import PREFIX, SentenceWords, prefixes
 from service.question import Kind, Question
 from service.spans import candidates, open_spans
 
@@ -349,8 +349,8 @@ class Reader:
 
 
 def _found(needle: str, pool: frozenset[str], prefixes: frozenset[str]) -> bool:
-    """In the pool, or sharing a five-letter prefix with one of its longer words."""
-    return needle in pool or (len(needle) >= 5 and needle[:5] in prefixes)
+    """In the pool, or sharing a PREFIX-letter prefix with one of its longer words."""
+    return needle in pool or (len(needle) >= PREFIX and needle[:PREFIX] in prefixes)
 
 
 def _window(ev: Evidence, span: tuple[int, int], width: int = 50) -> str:
