@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from eval.dataset import load as load_questions
-from eval.load import cpu_seconds, peak_rss_kib, run_load, serve
+from eval.load import cpu_seconds, peak_rss_kib, pss_kib, run_load, serve
+from eval.machine import describe, short
 
 LEVELS = {1: 300, 4: 400, 16: 800, 64: 1280}  # concurrency -> requests (fixed counts)
 MODES = {
@@ -109,12 +110,16 @@ def serve_and_load(env: dict[str, str], questions: list[str]) -> dict[str, Any]:
             "cold_start_s": round(srv.started_s, 2),
             "levels": levels,
             "server_peak_rss_mib": round(peak_rss_kib(srv.proc.pid) / 1024, 1),
+            "server_pss_mib": round(pss_kib(srv.proc.pid) / 1024, 1),
         }
 
 
 def table(report: dict[str, Any]) -> str:
     f = report["floor"]
     lines = [
+        f"Machine: {short(report.get('machine'))}, {report.get('machine', {}).get('cores', '?')} "
+        "logical cores",
+        "",
         f"In-process torch floor (encode 1 question + FAISS top-5, median of {report['rounds']}): "
         f"**{f['floor_ms']:.2f} ms** (encode {f['encode_ms']:.2f} ms, search {f['search_ms']:.3f} ms)",
         "",
@@ -143,7 +148,8 @@ def table(report: dict[str, Any]) -> str:
         f"one process: {at16['one-process']['rps'] / at16['torch-baseline']['rps']:.2f} x the torch baseline",
         f"- cold start to /readyz 200: {svc['cold_start_s']:.2f} s (torch baseline "
         f"{base['cold_start_s']:.2f} s, one process {report['one-process']['cold_start_s']:.2f} s); "
-        f"server peak RSS {svc['server_peak_rss_mib']:.0f} MiB (torch {base['server_peak_rss_mib']:.0f} MiB)",
+        f"server peak RSS {svc['server_peak_rss_mib']:.0f} MiB (torch {base['server_peak_rss_mib']:.0f} MiB), "
+        f"PSS {svc.get('server_pss_mib', 0):.0f} MiB (pages the workers share counted once)",
         f"- index build: {report['build']['build_s']:.1f} s, peak RSS "
         f"{report['build']['build_peak_rss_mib']:.0f} MiB",
     ]
@@ -206,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    report: dict[str, Any] = {"rounds": args.rounds}
+    report: dict[str, Any] = {"rounds": args.rounds, "machine": describe()}
     report["floor"] = floor_ms(args.index, questions, args.rounds)
     for mode, env in MODES.items():
         index = args.torch_index if env.get("RAG_ENCODER_BACKEND") == "torch" else args.index

@@ -21,7 +21,8 @@ from typing import Any
 
 from eval.bench import run_build
 from eval.dataset import load as load_questions
-from eval.load import peak_rss_kib, rss_kib, run_load, serve
+from eval.load import peak_rss_kib, pss_kib, rss_kib, run_load, serve
+from eval.machine import describe, short
 from eval.synth import write_corpus
 from index.store import current_generation, read_manifest
 
@@ -54,6 +55,7 @@ def serve_and_ask(index: Path, questions: list[str]) -> dict[str, Any]:
             "cold_start_s": round(srv.started_s, 2),
             "server_rss_mib": round(rss_kib(srv.proc.pid) / 1024, 1),
             "server_peak_rss_mib": round(peak_rss_kib(srv.proc.pid) / 1024, 1),
+            "server_pss_mib": round(pss_kib(srv.proc.pid) / 1024, 1),
             "levels": levels,
         }
 
@@ -88,18 +90,20 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
 def table(rows: list[dict[str, Any]]) -> str:
     lines = [
         "| articles | chunks | sentences | build s | texts/s | build RSS MiB | index MiB "
-        "| cold start s | server RSS MiB | 1 client p50/p95 ms | 16 clients req/s | "
-        "16 clients p50/p95 ms |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| cold start s | server RSS MiB | server PSS MiB | 1 client p50/p95 ms | 16 clients req/s "
+        "| 16 clients p50/p95 ms | commit | machine |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         one, many = r["levels"]["1"], r["levels"]["16"]
+        pss = f"{r['server_pss_mib']:.0f}" if "server_pss_mib" in r else "not measured"
         lines.append(
             f"| {r['articles']:,} | {r['chunks']:,} | {r['sentences']:,} | {r['build_s']} | "
             f"{r['texts_per_s']} | {r['build_peak_rss_mib']:.0f} | {r['index_mib']} | "
-            f"{r['cold_start_s']} | {r['server_peak_rss_mib']:.0f} | "
+            f"{r['cold_start_s']} | {r['server_peak_rss_mib']:.0f} | {pss} | "
             f"{one['p50_ms']:.1f} / {one['p95_ms']:.1f} | {many['rps']:.0f} | "
-            f"{many['p50_ms']:.1f} / {many['p95_ms']:.1f} |"
+            f"{many['p50_ms']:.1f} / {many['p95_ms']:.1f} | {r.get('commit', '?')} | "
+            f"{short(r.get('machine'))} |"
         )
     return "\n".join(lines)
 
@@ -155,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(corpus, ignore_errors=True)
             shutil.copytree(args.seeds, corpus)
             made = write_corpus(args.seeds, corpus, n, seed=args.seed)
-            row: dict[str, Any] = {"articles": n, "commit": _commit()}
+            row: dict[str, Any] = {"articles": n, "commit": _commit(), "machine": describe()}
             row["synthetic_words"] = made.words
             row |= build(corpus, index)
             row |= serve_and_ask(index, questions)

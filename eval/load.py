@@ -80,6 +80,22 @@ def peak_rss_kib(pid: int) -> int:
     return sum(_status_kib(p, "VmHWM:") for p in process_tree(pid))
 
 
+def pss_kib(pid: int) -> int:
+    """Proportional set size of a process and its workers, in KiB: what they cost the machine.
+
+    RSS counts a page every worker maps (the model file, the mapped BM25 and vector
+    arrays) once per worker; PSS splits it between them, so the sum is not inflated.
+    """
+    total = 0
+    for p in process_tree(pid):
+        try:
+            lines = Path(f"/proc/{p}/smaps_rollup").read_text().splitlines()
+        except OSError:
+            continue  # exited meanwhile, or no smaps_rollup (kernel < 4.14)
+        total += next((int(ln.split()[1]) for ln in lines if ln.startswith("Pss:")), 0)
+    return total
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU used so far by a process and its live workers, in seconds."""
     total = 0.0

@@ -58,6 +58,9 @@ def test_growth_smoke_builds_serves_and_reports(
     assert row["levels"]["16"]["statuses"] == {"200": 32}
     assert plot.stat().st_size > 10_000
     assert row["commit"]  # which code was measured
+    assert row["machine"]["cores"] >= 1 and row["machine"]["cpu"]  # and on what
+    # PSS counts pages the workers share once, so it is below the summed RSS
+    assert 0 < row["server_pss_mib"] <= row["server_rss_mib"]
     # another size merged in: the first row is kept, the sizes stay in order
     assert growth.main(["--articles", "1", *args[2:], "--merge"]) == 0
     assert [r["articles"] for r in json.loads(out.read_text())] == [1, 3]
