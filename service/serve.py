@@ -7,13 +7,17 @@ Ctrl-C (SIGINT) does not wait.
 With ``workers`` > 1 a small supervisor claims the port and starts that many worker
 processes, each its own interpreter listening with SO_REUSEPORT, so Python work runs on
 every core instead of taking turns under one GIL. It passes SIGTERM/SIGINT on to them,
-restarts one that dies, and exits when they have all drained. Metrics are shared through ``PROMETHEUS_MULTIPROC_DIR``.
+restarts one that dies, and exits when they have all drained. Metrics are shared through
+``PROMETHEUS_MULTIPROC_DIR``; each worker's count of open connections through a small
+shared array, so a worker holding more than its share of keep-alive connections asks
+clients to reconnect (``service.balance``).
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import multiprocessing
 import os
 import shutil
 import signal
@@ -28,15 +32,28 @@ from typing import Any
 import uvicorn
 from uvicorn._subprocess import get_subprocess  # uvicorn's own spawn helper for workers
 
+from service.balance import ConnectionShares, ShedOverShare
+
 log = logging.getLogger(__name__)
 
 
 class GracefulServer(uvicorn.Server):
     """Marks the app as draining before uvicorn stops accepting and waits for open requests."""
 
-    def __init__(self, config: uvicorn.Config, drain_seconds: float = 0.0) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        drain_seconds: float = 0.0,
+        shares: ConnectionShares | None = None,
+    ) -> None:
         super().__init__(config)
         self.drain_seconds = drain_seconds
+        self.shares = shares
+
+    async def on_tick(self, counter: int) -> bool:
+        if self.shares is not None:  # every 0.1 s: what the other workers balance against
+            self.shares.publish(len(self.server_state.connections))
+        return await super().on_tick(counter)
 
     def _app_state(self) -> Any:
         """The app's state, also when uvicorn loaded the app from an import string."""
@@ -89,11 +106,18 @@ def reuseport_socket(host: str, port: int, listen: bool = True) -> socket.socket
 
 
 def _serve_worker(
-    config: uvicorn.Config, drain_seconds: float, sockets: list[socket.socket]
+    config: uvicorn.Config,
+    drain_seconds: float,
+    counts: Any,
+    slot: int,
+    sockets: list[socket.socket],
 ) -> None:
     del sockets  # each worker listens on its own SO_REUSEPORT socket
     sock = reuseport_socket(config.host, config.port)
-    GracefulServer(config, drain_seconds).run(sockets=[sock])
+    shares = ConnectionShares(counts, slot)
+    config.load()
+    config.loaded_app = ShedOverShare(config.loaded_app, shares)
+    GracefulServer(config, drain_seconds, shares).run(sockets=[sock])
 
 
 MAX_RESTARTS = 5  # within RESTART_WINDOW_S; more means a crash loop: stop instead
@@ -115,13 +139,17 @@ def run_workers(workers: int, host: str, port: int, drain_seconds: float) -> int
     # Bound, never listening: claims the port (a clash fails here, before any worker starts)
     # without taking connections from the workers' own listening sockets.
     sock = reuseport_socket(host, port, listen=False)
-    target = functools.partial(_serve_worker, config, drain_seconds)
+    # Each worker's open connections, in shared memory (see service.balance). No lock: each
+    # slot has one writer, and a reader only needs a recent value, not a consistent set.
+    counts = multiprocessing.get_context("spawn").RawArray("i", workers)
     # Signal handlers run in this (the main) thread, between the loop's steps: no locks.
     stopping: list[int] = []  # the signal to pass on, once one arrived
     signalled: set[int] = set()
     procs: list[BaseProcess] = []
 
-    def start() -> BaseProcess:
+    def start(slot: int) -> BaseProcess:
+        counts[slot] = 0  # a replaced worker's connections died with it
+        target = functools.partial(_serve_worker, config, drain_seconds, counts, slot)
         proc = get_subprocess(config, target, [])
         proc.start()
         return proc
@@ -145,9 +173,9 @@ def run_workers(workers: int, host: str, port: int, drain_seconds: float) -> int
     restarts: list[float] = []
     code = 0
     try:
-        for _ in range(workers):
+        for slot in range(workers):
             if not stopping:
-                procs.append(start())
+                procs.append(start(slot))
         log.info("serving on %s:%d with %d worker processes", host, port, len(procs))
         while True:
             time.sleep(0.2)
@@ -167,7 +195,7 @@ def run_workers(workers: int, host: str, port: int, drain_seconds: float) -> int
                     code = 1
                     break
                 log.error("worker %s exited with %s: starting another", proc.pid, proc.exitcode)
-                procs[i] = start()
+                procs[i] = start(i)
     finally:
         for proc in procs:
             proc.join()
