@@ -94,6 +94,7 @@ class Reader:
         self._idf = self._sets.idf()
         # A word the articles never use may be a paraphrase: weigh it like a typical word.
         self._unseen_idf = statistics.median(self._idf.values()) if self._idf else 1.0
+        self._max_idf = max(self._idf.values(), default=1.0)  # once: the vocabulary is large
         self._candidates: dict[tuple[Kind, int], tuple[tuple[int, int], ...]] = {}
         self._headline = {d.doc_id: d.title for d in store.documents.values()}
         self._titles = {
@@ -264,7 +265,7 @@ class Reader:
         ts = terms(piece)
         if not ts:
             return 0.0
-        return min(1.0, max(self.idf(t) for t in ts) / max(self._idf.values(), default=1.0))
+        return min(1.0, max(self.idf(t) for t in ts) / self._max_idf)
 
     def pick_span(
         self, q: Question, ranked: Sequence[Evidence]
