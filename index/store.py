@@ -15,6 +15,7 @@ Layout of ``out_dir``::
                             every sentence's words as ids into one vocabulary
         bm25-chunks/, bm25-sentences/
                             BM25 over chunk and sentence terms (bm25s's own files)
+        corpus_words.json   words written in lower case, and letter-run counts (speller)
 
 A build writes a new generation folder and only then switches ``CURRENT``, so a crash
 at any point leaves the previous index intact and usable. Nothing is ever pickled.
@@ -42,13 +43,16 @@ from index import bm25 as bm25_files
 from index import lexicon as lexicon_files
 from index.bm25 import Bm25
 from index.chunk import ChunkParams
+from index.corpus_words import FILE as CORPUS_WORDS
+from index.corpus_words import CorpusWords
 from index.files import fsync_dir, fsync_file, sha256_file, write_atomic
 from index.lexicon import Lexicon
 from index.types import METADATA_FIELDS, Chunk, Document, Sentence
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 4  # 3: sentences get their own FAISS index; 4: words and BM25 built in
+# 3: sentences get their own FAISS index; 4: words and BM25 built in; 5: corpus word statistics
+FORMAT_VERSION = 5
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 REBUILD_HINT = "rebuild it with `python -m index build`"
@@ -110,6 +114,7 @@ class IndexStore:
     sentence_vectors: np.ndarray  # the reader scores retrieved sentences by these
     sentence_index: faiss.Index  # retrieval's sentence-level view: flat, or IVF when large
     lexicon: Lexicon  # every sentence's words, tokenized when the index was built
+    corpus_words: CorpusWords  # lower-case words and letter-run counts, counted at build
     chunk_bm25: Bm25
     sentence_bm25: Bm25
     path: Path
@@ -153,6 +158,7 @@ REQUIRED_FILES = (
     "sentences.faiss",
     "sentences.npy",
     *lexicon_files.FILES,
+    CORPUS_WORDS,
     *(f"{folder}/{name}" for folder in (CHUNK_BM25, SENTENCE_BM25) for name in bm25_files.FILES),
 )
 FLAT_LIMIT = 20_000  # measured: exact search ~0.5 ms at 10k, ~2 ms at 34k, ~10 ms at 100k
@@ -298,6 +304,8 @@ def save(
         }
         lexicon = Lexicon.build(s.text for s in sentences)
         payloads |= lexicon.payloads()
+        words = CorpusWords.build((s.text for s in sentences), (d.text for d in docs))
+        payloads[CORPUS_WORDS] = words.payload()
         files = {}
         for fname, data in payloads.items():
             files[fname] = {"sha256": write_atomic(staging / fname, data), "bytes": len(data)}
@@ -472,6 +480,7 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
     vectors = np.load(gen / "sentences.npy", allow_pickle=False, mmap_mode="r")
     try:
         lexicon = Lexicon.read(gen)
+        corpus_words = CorpusWords.read(gen / CORPUS_WORDS)
         chunk_bm25 = Bm25.load(gen / CHUNK_BM25)
         sentence_bm25 = Bm25.load(gen / SENTENCE_BM25)
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -517,6 +526,7 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
         vectors,
         sentence_index,
         lexicon,
+        corpus_words,
         chunk_bm25,
         sentence_bm25,
         gen,

@@ -70,7 +70,7 @@ class Pipeline:
         self.settings = settings
         self.retriever = Retriever(store)
         self.reader = Reader(store, settings.abstain_threshold, settings.cite_threshold)
-        self.speller = Speller(d.text for d in store.documents.values())
+        self.speller = Speller(store.corpus_words.counts)
         self.cache = EmbeddingCache(settings.embed_cache_size)
         self.batcher = (
             MicroBatcher(self._encode_batch, settings.batch_max, settings.batch_wait_ms)

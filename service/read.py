@@ -39,7 +39,6 @@ TYPED = frozenset(
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 # a word of the articles that starts lower-case somewhere ('the', 'chief'), as a
 # [A-Za-z0-9]+ token: the same as findall(r"[A-Za-z0-9]+") and w[0].islower(), in C
-_LOWER_TOKEN = re.compile(r"(?<![A-Za-z0-9])[a-z][A-Za-z0-9]*")
 # "whom did X meet": X is the question's subject, so the answer is someone else
 _OBJECT_QUESTION = re.compile(
     r"^\s*(?:who|whom)\s+(?:did|does|do|will|would|has|have|had|can|could)\b"
@@ -102,9 +101,7 @@ class Reader:
             for d in store.documents.values()
         }
         self._title_prefixes = {k: prefixes(v) for k, v in self._titles.items()}
-        self.common = frozenset(
-            map(str.lower, _LOWER_TOKEN.findall("\n".join(s.text for s in store.sentences)))
-        )
+        self.common = store.corpus_words.lowercase  # counted when the index was built
 
     def candidates(self, kind: Kind, sentence_id: int) -> tuple[tuple[int, int], ...]:
         """Typed spans of one sentence; sentences never change, so each is cut once."""

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
+from index.corpus_words import LETTER_RUN, letter_counts
 from index.text import CHAT_WORDS, STOPWORDS, stem
 
-_WORD = re.compile(r"[A-Za-z]+")
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _SEEN_LIMIT = 50_000
 
@@ -21,11 +19,14 @@ class Speller:
     ('datacenters' -> 'data centers'). Known words, stopwords and chat shorthand are kept.
     """
 
-    def __init__(self, texts: Iterable[str]) -> None:
-        self.counts: Counter[str] = Counter()
-        for t in texts:
-            self.counts.update(map(str.lower, _WORD.findall(t)))  # C loops: start-up at scale
+    def __init__(self, counts: Mapping[str, int]) -> None:
+        """``counts``: case-folded runs of letters in the articles (``index.corpus_words``)."""
+        self.counts = counts
         self._seen: dict[str, str] = {}  # word -> repair; bounded, cleared when full
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str]) -> Speller:
+        return cls(letter_counts(texts))
 
     def correct(self, word: str) -> str:
         """``word`` repaired, or ``word``; one result per word is remembered (edits are ~1k)."""
@@ -62,4 +63,4 @@ class Speller:
 
     def mend(self, text: str) -> str:
         """The question with unknown words repaired; unchanged when nothing needs it."""
-        return _WORD.sub(lambda m: self.correct(m.group()), text)
+        return LETTER_RUN.sub(lambda m: self.correct(m.group()), text)

@@ -11,18 +11,18 @@ ARTICLES = [
 
 
 def test_counts_are_case_folded_words_of_the_articles() -> None:
-    s = Speller(ARTICLES)
+    s = Speller.from_texts(ARTICLES)
     assert s.counts["microsoft"] == 3 and s.counts["japan"] == 1 and s.counts["s"] == 1
     assert "Microsoft" not in s.counts
 
 
 def test_one_edit_typos_and_run_together_words_are_repaired() -> None:
-    s = Speller(ARTICLES)
+    s = Speller.from_texts(ARTICLES)
     assert s.mend("how much will microsft invest") == "how much will microsoft invest"
     assert s.mend("how many datacenters") == "how many data centers"
 
 
 def test_known_words_inflections_and_short_words_are_left_alone() -> None:
-    s = Speller(ARTICLES)
+    s = Speller.from_texts(ARTICLES)
     for q in ("what concerns Japan", "what concern is there", "who is the ceo", "Japan!"):
         assert s.mend(q) == q

@@ -51,6 +51,7 @@ def test_manifest_records_what_was_built(built: Path, seeds_copy: Path) -> None:
         "sentences.npy",
         "lexicon.json",
         "sentence_words.npy",
+        "corpus_words.json",
         "bm25-chunks/data.csc.index.npy",
         "bm25-sentences/vocab.index.json",
     }
@@ -91,6 +92,7 @@ def test_refuses_another_dimension(built: Path) -> None:
         "chunks.jsonl",
         "documents.jsonl",
         "sentence_words.npy",
+        "corpus_words.json",
         "bm25-sentences/data.csc.index.npy",
     ],
 )
@@ -110,7 +112,9 @@ def test_refuses_a_truncated_file(built: Path) -> None:
         load(built, model=ENC.name, dimension=ENC.dimension)
 
 
-@pytest.mark.parametrize("fname", ["lexicon.json", "bm25-chunks/indptr.csc.index.npy"])
+@pytest.mark.parametrize(
+    "fname", ["lexicon.json", "corpus_words.json", "bm25-chunks/indptr.csc.index.npy"]
+)
 def test_refuses_a_missing_file(built: Path, fname: str) -> None:
     (_gen(built) / fname).unlink()
     with pytest.raises(IndexLoadError, match=f"{fname} missing"):
@@ -118,12 +122,12 @@ def test_refuses_a_missing_file(built: Path, fname: str) -> None:
 
 
 def test_refuses_an_index_of_the_previous_format(built: Path) -> None:
-    """Format 3 had no stored words or BM25: the service says to rebuild, `--if-stale` does."""
+    """Format 4 had no corpus word statistics: the service says to rebuild, `--if-stale` does."""
     mpath = _gen(built) / "manifest.json"
     m = json.loads(mpath.read_text())
-    m["format_version"] = 3
+    m["format_version"] = 4
     mpath.write_text(json.dumps(m))
-    with pytest.raises(IndexLoadError, match=r"format 3, expected 4.*python -m index build"):
+    with pytest.raises(IndexLoadError, match=r"format 4, expected 5.*python -m index build"):
         load(built, model=ENC.name, dimension=ENC.dimension)
 
 
