@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from pathlib import Path
+
+import numpy as np
+
+
+def npy_bytes(array: np.ndarray) -> bytes:
+    """``array`` as a .npy file's bytes (never pickled), to hash and write atomically."""
+    buf = io.BytesIO()
+    np.save(buf, np.ascontiguousarray(array), allow_pickle=False)
+    return buf.getvalue()
 
 
 def fsync_dir(path: Path) -> None:

@@ -8,7 +8,6 @@ its memory. Here each sentence is a run of 4-byte ids into one vocabulary, loade
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.files import npy_bytes
 from index.text import STOPWORDS, stem, words
 
 VOCABULARY = "lexicon.json"
@@ -70,8 +70,8 @@ class Lexicon:
         vocab = {"words": self.vocabulary, "stems": self.stems}
         return {
             VOCABULARY: json.dumps(vocab, ensure_ascii=False).encode("utf-8"),
-            WORD_IDS: _npy(self.word_ids),
-            OFFSETS: _npy(self.offsets),
+            WORD_IDS: npy_bytes(self.word_ids),
+            OFFSETS: npy_bytes(self.offsets),
         }
 
     @classmethod
@@ -96,9 +96,3 @@ class Lexicon:
         ):
             raise ValueError("the sentence word arrays do not match their vocabulary")
         return lexicon
-
-
-def _npy(array: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    np.save(buf, np.ascontiguousarray(array), allow_pickle=False)
-    return buf.getvalue()

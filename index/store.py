@@ -6,8 +6,9 @@ Layout of ``out_dir``::
     gen-<time>-<hash>/      one complete, immutable build
         manifest.json       format, model, dimension, chunking, counts, sha256 of every file
         documents.jsonl     metadata and full original text of each article
-        chunks.jsonl        chunk offsets and sentence ids (text is sliced from the document)
-        sentences.jsonl     sentence offsets and owning chunk ids
+        sentence_spans.npy, sentence_chunks.npy, sentence_chunk_offsets.npy, chunk_spans.npy
+                            sentences and chunks as integer columns: article, offsets,
+                            owning chunks, sentence runs (text is sliced from the article)
         chunks.faiss        inner-product index over chunk vectors
         sentences.faiss     the same over sentence vectors (flat, or IVF when large)
         sentences.npy       sentence vectors (float32, loaded with allow_pickle=False)
@@ -24,7 +25,6 @@ at any point leaves the previous index intact and usable. Nothing is ever pickle
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import os
@@ -41,17 +41,20 @@ import numpy as np
 
 from index import bm25 as bm25_files
 from index import lexicon as lexicon_files
+from index import tables
 from index.bm25 import Bm25
 from index.chunk import ChunkParams
 from index.corpus_words import FILE as CORPUS_WORDS
 from index.corpus_words import CorpusWords
-from index.files import fsync_dir, fsync_file, sha256_file, write_atomic
+from index.files import fsync_dir, fsync_file, npy_bytes, sha256_file, write_atomic
 from index.lexicon import Lexicon
+from index.tables import ChunkTable, SentenceTable
 from index.types import METADATA_FIELDS, Chunk, Document, Sentence
 
 log = logging.getLogger(__name__)
 
-# 3: sentences get their own FAISS index; 4: words and BM25 built in; 5: corpus word statistics
+# 3: sentences get their own FAISS index; 4: words and BM25 built in; 5: corpus word
+# statistics, and sentences and chunks as integer columns instead of JSON lines
 FORMAT_VERSION = 5
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
@@ -108,8 +111,8 @@ class IndexStore:
 
     manifest: dict[str, Any]
     documents: dict[str, StoredDocument]
-    chunks: list[Chunk]
-    sentences: list[Sentence]
+    chunks: ChunkTable
+    sentences: SentenceTable
     chunk_index: faiss.Index
     sentence_vectors: np.ndarray  # the reader scores retrieved sentences by these
     sentence_index: faiss.Index  # retrieval's sentence-level view: flat, or IVF when large
@@ -119,16 +122,15 @@ class IndexStore:
     sentence_bm25: Bm25
     path: Path
 
-    _by_doc: dict[str, list[Sentence]] = field(init=False, repr=False)
+    _doc_index: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._by_doc = {}
-        for s in self.sentences:
-            self._by_doc.setdefault(s.doc_id, []).append(s)
+        self._doc_index = {doc_id: i for i, doc_id in enumerate(self.documents)}
 
     def sentences_of(self, doc_id: str) -> list[Sentence]:
         """The kept sentences of one article, in order."""
-        return list(self._by_doc.get(doc_id, []))
+        doc = self._doc_index.get(doc_id)
+        return [] if doc is None else self.sentences.of_document(doc)
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """Top ``k`` chunks by inner product: (chunk_id, score), best first, never a -1 id."""
@@ -152,8 +154,7 @@ CHUNK_BM25 = "bm25-chunks"
 SENTENCE_BM25 = "bm25-sentences"
 REQUIRED_FILES = (
     "documents.jsonl",
-    "chunks.jsonl",
-    "sentences.jsonl",
+    *tables.FILES,
     "chunks.faiss",
     "sentences.faiss",
     "sentences.npy",
@@ -259,8 +260,6 @@ def save(
         sentence_index, sentence_info = make_index(
             np.ascontiguousarray(sentence_vectors, dtype=np.float32)
         )
-        buf = io.BytesIO()
-        np.save(buf, np.ascontiguousarray(sentence_vectors, dtype=np.float32), allow_pickle=False)
         payloads = {
             "documents.jsonl": _jsonl(
                 [
@@ -274,33 +273,10 @@ def save(
                     for d in docs
                 ]
             ),
-            "chunks.jsonl": _jsonl(
-                [
-                    {
-                        "chunk_id": c.chunk_id,
-                        "doc_id": c.doc_id,
-                        "start": c.start,
-                        "end": c.end,
-                        "sentence_ids": list(c.sentence_ids),
-                    }
-                    for c in chunks
-                ]
-            ),
-            "sentences.jsonl": _jsonl(
-                [
-                    {
-                        "sentence_id": s.sentence_id,
-                        "doc_id": s.doc_id,
-                        "start": s.start,
-                        "end": s.end,
-                        "chunk_ids": list(s.chunk_ids),
-                    }
-                    for s in sentences
-                ]
-            ),
             "chunks.faiss": faiss.serialize_index(index).tobytes(),
             "sentences.faiss": faiss.serialize_index(sentence_index).tobytes(),
-            "sentences.npy": buf.getvalue(),
+            "sentences.npy": npy_bytes(np.asarray(sentence_vectors, dtype=np.float32)),
+            **tables.payloads([d.doc_id for d in docs], sentences, chunks),
         }
         lexicon = Lexicon.build(s.text for s in sentences)
         payloads |= lexicon.payloads()
@@ -451,28 +427,13 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
                 "an article's text does not match its checksum",
             )
         docs[doc.doc_id] = doc
-    sentences = [
-        Sentence(
-            sentence_id=r["sentence_id"],
-            doc_id=docs[r["doc_id"]].doc_id,  # one str per article, not one per row
-            start=r["start"],
-            end=r["end"],
-            text=docs[r["doc_id"]].text[r["start"] : r["end"]],
-            chunk_ids=tuple(r["chunk_ids"]),
-        )
-        for r in _read_jsonl(gen / "sentences.jsonl")
-    ]
-    chunks = [
-        Chunk(
-            chunk_id=r["chunk_id"],
-            doc_id=docs[r["doc_id"]].doc_id,
-            start=r["start"],
-            end=r["end"],
-            text=docs[r["doc_id"]].text[r["start"] : r["end"]],
-            sentence_ids=tuple(r["sentence_ids"]),
-        )
-        for r in _read_jsonl(gen / "chunks.jsonl")
-    ]
+    try:
+        sentences, chunks = tables.read(gen, list(docs), [d.text for d in docs.values()])
+    except (OSError, ValueError) as exc:
+        raise IndexLoadError(
+            f"cannot read the sentence and chunk tables of {gen} ({exc}); {REBUILD_HINT}",
+            "the sentence and chunk tables cannot be read",
+        ) from exc
     index = _read_faiss(gen / "chunks.faiss", manifest.get("faiss", {}))
     sentence_index = _read_faiss(gen / "sentences.faiss", manifest.get("faiss_sentences", {}))
     # Mapped, not read: the reader touches a few dozen rows per question, the sentence

@@ -36,7 +36,7 @@ class Retriever:
         self.store = store
         self.bm25: Bm25 = store.chunk_bm25  # both built with the index, loaded mapped
         self.sentence_bm25: Bm25 = store.sentence_bm25
-        self._owner = np.array([s.chunk_ids[0] if s.chunk_ids else -1 for s in store.sentences])
+        self._owner = store.sentences.first_chunks()  # each sentence's first chunk, or -1
 
     def _sentence_ranking(self, order: np.ndarray, scores: np.ndarray, depth: int) -> list[int]:
         """Chunks in the order of their best-scoring sentence (a sentence-level view).

@@ -44,9 +44,9 @@ def test_verify_refuses_damage_with_a_non_zero_exit(live: Path, damage: str) -> 
     if damage == "truncate":
         (gen / "sentences.npy").write_bytes((gen / "sentences.npy").read_bytes()[:1000])
     elif damage == "flip":
-        data = bytearray((gen / "chunks.jsonl").read_bytes())
+        data = bytearray((gen / "chunk_spans.npy").read_bytes())
         data[10] ^= 0x01
-        (gen / "chunks.jsonl").write_bytes(bytes(data))
+        (gen / "chunk_spans.npy").write_bytes(bytes(data))
     else:
         m = json.loads((gen / "manifest.json").read_text())
         if damage == "wrong-model":
@@ -69,7 +69,7 @@ def test_kill_9_mid_build_leaves_the_previous_index_usable(live: Path, seeds_cop
         "real = store.write_atomic\n"
         "def slow(path, data):\n"
         "    digest = real(path, data)\n"
-        "    if path.name == 'chunks.jsonl':\n"
+        "    if path.name == 'chunk_spans.npy':\n"
         "        print('STAGED', flush=True)\n"
         "        time.sleep(120)\n"
         "    return digest\n"

@@ -44,8 +44,10 @@ def test_manifest_records_what_was_built(built: Path, seeds_copy: Path) -> None:
     assert set(m["files"]) == set(store.REQUIRED_FILES)
     assert set(m["files"]) >= {
         "documents.jsonl",
-        "chunks.jsonl",
-        "sentences.jsonl",
+        "sentence_spans.npy",
+        "sentence_chunks.npy",
+        "sentence_chunk_offsets.npy",
+        "chunk_spans.npy",
         "chunks.faiss",
         "sentences.faiss",
         "sentences.npy",
@@ -89,7 +91,8 @@ def test_refuses_another_dimension(built: Path) -> None:
     [
         "chunks.faiss",
         "sentences.npy",
-        "chunks.jsonl",
+        "chunk_spans.npy",
+        "sentence_chunk_offsets.npy",
         "documents.jsonl",
         "sentence_words.npy",
         "corpus_words.json",
