@@ -22,6 +22,7 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+STARTING = -1  # a worker's slot until its first count: it is not taking connections yet
 
 
 class ConnectionShares:
@@ -42,13 +43,18 @@ class ConnectionShares:
     def over_share(self) -> bool:
         """Whether this worker holds more than its fair share; if so, count one as closing.
 
-        The fair share is the total divided by the workers, rounded up, so an odd total
-        (9 over 2 workers: 5/4) is already even and nothing churns. Connections told to
-        close still count in the total (their clients come back) but not in this worker's.
+        The fair share is the total divided by the workers taking connections, rounded up,
+        so an odd total (9 over 2 workers: 5/4) is already even and nothing churns. A worker
+        still starting (its slot is ``STARTING``) takes no share: sending clients to it
+        would only bring them back. Connections told to close still count in the total
+        (their clients come back) but not in this worker's.
         """
         counts = list(self.counts)
-        fair = -(-sum(counts) // len(counts))
-        if counts[self.slot] - self._closing > fair:
+        live = [c for c in counts if c != STARTING]
+        if not live:
+            return False
+        fair = -(-sum(live) // len(live))
+        if max(counts[self.slot], 0) - self._closing > fair:
             self._closing += 1
             return True
         return False

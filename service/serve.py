@@ -32,7 +32,7 @@ from typing import Any
 import uvicorn
 from uvicorn._subprocess import get_subprocess  # uvicorn's own spawn helper for workers
 
-from service.balance import ConnectionShares, ShedOverShare
+from service.balance import STARTING, ConnectionShares, ShedOverShare
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ def run_workers(workers: int, host: str, port: int, drain_seconds: float) -> int
     procs: list[BaseProcess] = []
 
     def start(slot: int) -> BaseProcess:
-        counts[slot] = 0  # a replaced worker's connections died with it
+        counts[slot] = STARTING  # a replaced worker's connections died with it
         target = functools.partial(_serve_worker, config, drain_seconds, counts, slot)
         proc = get_subprocess(config, target, [])
         proc.start()

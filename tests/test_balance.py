@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from service.balance import ConnectionShares, ShedOverShare
+from service.balance import STARTING, ConnectionShares, ShedOverShare
 
 
 def test_a_worker_over_its_fair_share_sheds_until_it_is_not() -> None:
@@ -37,6 +37,17 @@ def test_three_workers_share_by_thirds() -> None:
     assert shares.over_share()  # fair is 3
     assert shares.over_share()
     assert not shares.over_share()
+
+
+def test_a_worker_still_starting_takes_no_share() -> None:
+    # worker 1 was replaced and is loading: worker 0 holds all 8, and that is its share
+    counts = [8, STARTING]
+    assert not ConnectionShares(counts, 0).over_share()
+    counts[1] = 0  # it is listening now: half of them should move
+    assert ConnectionShares(counts, 0).over_share()
+    # and the starting worker itself never sheds
+    assert not ConnectionShares([8, STARTING], 1).over_share()
+    assert not ConnectionShares([STARTING, STARTING], 0).over_share()
 
 
 def test_a_slot_outside_the_workers_is_refused() -> None:
