@@ -26,8 +26,16 @@ def _gen(out: Path) -> Path:
     return store.current_generation(out)
 
 
+def _mapped(gen: Path) -> set[str]:
+    """Names of the files of ``gen`` this process has memory-mapped (Linux /proc)."""
+    maps = Path("/proc/self/maps").read_text().splitlines()
+    return {Path(line.split()[-1]).name for line in maps if str(gen) in line}
+
+
 def test_roundtrip_keeps_offsets_verbatim(built: Path) -> None:
     st = load(built, model=ENC.name, dimension=ENC.dimension)
+    # the vectors are mapped from the files, so worker processes share one copy
+    assert _mapped(st.path) >= {"chunks.faiss", "sentences.faiss", "sentences.npy"}
     assert st.chunk_index.ntotal == len(st.chunks) > 0
     for c in st.chunks:
         assert st.documents[c.doc_id].text[c.start : c.end] == c.text
@@ -220,6 +228,7 @@ def test_large_indexes_are_ivf_for_chunks_and_sentences_and_load_back(
         assert m[key]["type"] == "IndexIVFFlat" and m[key]["nprobe"] >= 1
     st = load(out, model=ENC.name, dimension=ENC.dimension)
     assert store.faiss.extract_index_ivf(st.sentence_index).nprobe == m["faiss_sentences"]["nprobe"]
+    assert _mapped(st.path) >= {"chunks.faiss", "sentences.faiss"}  # shared, not copied
     q = st.sentence_vectors[7]  # a sentence's own vector finds that sentence first
     ids, _ = st.search_sentences(q, 5)
     assert ids[0] == 7
