@@ -498,7 +498,7 @@ def _read_faiss(path: Path, info: dict[str, Any]) -> faiss.Index:
     """The index mapped from its file, read-only, not copied into memory.
 
     The worker processes then share one copy of the vectors (the page cache) instead of
-    holding one each: at 10,000 articles that is about 640 MiB per worker. The file was
+    holding one each: at 10,000 articles that is about 630 MiB per worker. The file was
     just checked against the manifest, and a generation's files are never rewritten (a
     build writes a new folder; pruning an old one leaves a mapped file readable).
     """

@@ -14,14 +14,10 @@ loses nothing: the response is complete, and HTTP clients reconnect on their own
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping, MutableSequence
-from typing import Any
+from collections.abc import MutableSequence
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+from service.guard import ASGIApp, Message, Receive, Scope, Send
+
 STARTING = -1  # a worker's slot until its first count: it is not taking connections yet
 
 
