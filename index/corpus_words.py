@@ -63,7 +63,7 @@ class CorpusWords:
             not isinstance(lowercase, list)
             or not isinstance(counts, dict)
             or not all(isinstance(w, str) for w in lowercase)
-            or not all(isinstance(n, int) and n > 0 for n in counts.values())
+            or not all(type(n) is int and n > 0 for n in counts.values())  # not a bool
         ):
             raise ValueError(f"{path.name} is not a list of words and a table of counts")
         return cls(frozenset(lowercase), counts)

@@ -47,6 +47,7 @@ def test_round_trip(tmp_path: Path) -> None:
         '{"lowercase": [1], "counts": {}}',
         '{"lowercase": [], "counts": {"a": 0}}',
         '{"lowercase": [], "counts": {"a": "1"}}',
+        '{"lowercase": [], "counts": {"a": true}}',
     ],
 )
 def test_refuses_files_of_another_shape(tmp_path: Path, body: str) -> None:
