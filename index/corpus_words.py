@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 FILE = "corpus_words.json"
-# A token that starts with a lower-case letter where it is written ("iPhone" counts).
+# A token that starts with a lower-case letter where it is written ("iPhone" counts): the
+# same as findall(r"[A-Za-z0-9]+") and w[0].islower(), in C.
 LOWER_TOKEN = re.compile(r"(?<![A-Za-z0-9])[a-z][A-Za-z0-9]*")
 # The speller's words: runs of ASCII letters.
 LETTER_RUN = re.compile(r"[A-Za-z]+")

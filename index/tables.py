@@ -32,7 +32,15 @@ R = TypeVar("R", Sentence, Chunk)
 class _Table(Sequence[R], Generic[R]):
     """A read-only sequence of records made from rows on first use."""
 
-    def __init__(self, size: int, make: Callable[[int], R], cache_limit: int) -> None:
+    def __init__(
+        self,
+        doc_ids: Sequence[str],
+        texts: Sequence[str],
+        size: int,
+        make: Callable[[int], R],
+        cache_limit: int,
+    ) -> None:
+        self._doc_ids, self._texts = doc_ids, texts  # a row's article id and text, by index
         self._size = size
         self._make: Callable[[int], R] = make
         self._cache: dict[int, R] = {}
@@ -79,8 +87,7 @@ class SentenceTable(_Table[Sentence]):
         cache_limit: int = CACHE_LIMIT,
     ) -> None:
         self.spans, self.chunks, self.offsets = spans, chunks, offsets
-        self._doc_ids, self._texts = doc_ids, texts
-        super().__init__(len(spans), self._row, cache_limit)
+        super().__init__(doc_ids, texts, len(spans), self._row, cache_limit)
 
     def _row(self, i: int) -> Sentence:
         d, start, end = self.spans[i].tolist()
@@ -115,8 +122,7 @@ class ChunkTable(_Table[Chunk]):
         cache_limit: int = CACHE_LIMIT,
     ) -> None:
         self.spans = spans
-        self._doc_ids, self._texts = doc_ids, texts
-        super().__init__(len(spans), self._row, cache_limit)
+        super().__init__(doc_ids, texts, len(spans), self._row, cache_limit)
 
     def _row(self, i: int) -> Chunk:
         d, start, end, first, stop = self.spans[i].tolist()
@@ -189,7 +195,7 @@ def read(
             or docs.max() >= len(texts)
             or np.any(starts < 0)
             or np.any(starts > ends)
-            or np.any(ends > lengths[np.clip(docs, 0, max(len(texts) - 1, 0))])
+            or np.any(ends > lengths[docs])  # docs are in range: checked just above
         ):
             raise ValueError(f"{name} has spans outside their articles")
     first, stop = chunk_spans[:, 3], chunk_spans[:, 4]

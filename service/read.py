@@ -37,8 +37,6 @@ TYPED = frozenset(
     }
 )
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
-# a word of the articles that starts lower-case somewhere ('the', 'chief'), as a
-# [A-Za-z0-9]+ token: the same as findall(r"[A-Za-z0-9]+") and w[0].islower(), in C
 # "whom did X meet": X is the question's subject, so the answer is someone else
 _OBJECT_QUESTION = re.compile(
     r"^\s*(?:who|whom)\s+(?:did|does|do|will|would|has|have|had|can|could)\b"
