@@ -55,7 +55,11 @@ class Bm25:
 
     @classmethod
     def load(cls, folder: Path) -> Bm25:
-        return cls(bm25s.BM25.load(folder, mmap=True, allow_pickle=False, show_progress=False))
+        bm25 = bm25s.BM25.load(folder, mmap=True, allow_pickle=False, show_progress=False)
+        for key in ("data", "indices", "indptr"):
+            # The same mapped pages as plain arrays: np.memmap runs Python on every slice.
+            bm25.scores[key] = np.asarray(bm25.scores[key])
+        return cls(bm25)
 
     def scores(self, query: str) -> np.ndarray:
         q = [t for t in terms(query) if t in self._vocab]

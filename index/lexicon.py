@@ -78,7 +78,9 @@ class Lexicon:
     def read(cls, folder: Path) -> Lexicon:
         """Load what ``payloads`` wrote; raises ValueError when the parts disagree."""
         vocab = json.loads((folder / VOCABULARY).read_text(encoding="utf-8"))
-        word_ids = np.load(folder / WORD_IDS, allow_pickle=False, mmap_mode="r")
+        # A plain array over the mapped pages: indexing an np.memmap runs Python code
+        # (``memmap.__getitem__``, ``__array_finalize__``) on every lookup.
+        word_ids = np.asarray(np.load(folder / WORD_IDS, allow_pickle=False, mmap_mode="r"))
         offsets = np.load(folder / OFFSETS, allow_pickle=False)
         lexicon = cls(vocab["words"], vocab["stems"], word_ids, offsets)
         if (

@@ -438,7 +438,8 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
     sentence_index = _read_faiss(gen / "sentences.faiss", manifest.get("faiss_sentences", {}))
     # Mapped, not read: the reader touches a few dozen rows per question, the sentence
     # index holds its own copy for search, and worker processes share the pages.
-    vectors = np.load(gen / "sentences.npy", allow_pickle=False, mmap_mode="r")
+    # (np.asarray: the same pages, without np.memmap's Python-level indexing.)
+    vectors = np.asarray(np.load(gen / "sentences.npy", allow_pickle=False, mmap_mode="r"))
     try:
         lexicon = Lexicon.read(gen)
         corpus_words = CorpusWords.read(gen / CORPUS_WORDS)

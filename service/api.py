@@ -53,8 +53,13 @@ class AppState:
     limiter: anyio.CapacityLimiter | None = None
 
 
-def get_pipeline(request: Request) -> Pipeline:
-    """The loaded pipeline, or 503 while the index is loading or was refused."""
+async def get_pipeline(request: Request) -> Pipeline:
+    """The loaded pipeline, or 503 while the index is loading or was refused.
+
+    ``async`` although it awaits nothing: FastAPI runs a plain ``def`` dependency in its
+    thread pool, a hop out and back for every request (about 5% of the server's CPU
+    under load, measured with py-spy).
+    """
     state: AppState = request.app.state.rag
     if state.pipeline is None:
         detail = state.error or "the index is still loading"
@@ -228,8 +233,12 @@ def create_app(
         )
 
     @app.post("/ask", response_model=AskResponse, responses=_errors(400, 413, 422, 500, 503, 504))
-    async def ask(body: AskRequest, pipeline: PipelineDep) -> AskResponse:
-        """Answer a question with a verbatim span and its citations, or abstain (answer null)."""
+    async def ask(body: AskRequest, pipeline: PipelineDep) -> Response:
+        """Answer a question with a verbatim span and its citations, or abstain (answer null).
+
+        The body is the validated ``AskResponse`` written once by pydantic's serializer:
+        returned as a model, FastAPI would validate it again and encode it in Python.
+        """
         try:
             with anyio.fail_after(settings.request_timeout_s):
                 if pipeline.batcher is not None:  # waits on the encoder thread, reads here
@@ -247,7 +256,7 @@ def create_app(
                 status_code=504, detail=f"no answer within {settings.request_timeout_s:g} s"
             ) from None
         metrics.answers.labels("abstained" if answer.text is None else "answered").inc()
-        return to_response(answer)
+        return Response(to_response(answer).model_dump_json(), media_type="application/json")
 
     app.openapi = _problem_openapi(app)  # type: ignore[method-assign]
     return app

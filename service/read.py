@@ -12,6 +12,7 @@ import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -74,6 +75,12 @@ def _opens_with_span(q: Question) -> bool:
     return q.kind is Kind.OTHER and q.wh in ("what", "which")
 
 
+class _Weights(NamedTuple):
+    terms: tuple[tuple[str, float], ...]  # the question's terms and their IDF, in set order
+    total: float
+    rarest: float
+
+
 class Reader:
     """Reads answers out of the sentences of retrieved chunks."""
 
@@ -121,23 +128,32 @@ class Reader:
             return prev
         return None
 
-    def _coverage(self, q: Question, sentence: Sentence, prev: int | None) -> tuple[float, float]:
+    def _weights(self, q: Question) -> _Weights:
+        """The question's terms with their IDF, their sum and the largest: once a question."""
+        weighted = tuple((t, self.idf(t)) for t in q.terms)
+        total = rarest = 0.0
+        for _, w in weighted:
+            total += w
+            rarest = max(rarest, w)
+        return _Weights(weighted, total, rarest)
+
+    def _coverage(
+        self, weights: _Weights, sentence: Sentence, prev: int | None
+    ) -> tuple[float, float]:
         """(IDF-weighted share of question terms found, weight of the rarest one missing)."""
-        if not q.terms:
+        if not weights.terms:
             return 0.0, 0.0
         own = self._sets[sentence.sentence_id].terms
         ctx = self._sets[prev].terms if prev is not None else frozenset()
-        total = got = rarest = rarest_missing = 0.0
-        for t in q.terms:
-            w = self.idf(t)
-            total += w
-            rarest = max(rarest, w)
+        got = rarest_missing = 0.0
+        for t, w in weights.terms:
             if t in own:
                 got += w
             elif t in ctx:
                 got += 0.5 * w
             else:
                 rarest_missing = max(rarest_missing, w)
+        total, rarest = weights.total, weights.rarest
         return (got / total if total else 0.0), (rarest_missing / rarest if rarest else 0.0)
 
     def _share_found(
@@ -148,21 +164,18 @@ class Reader:
             return 1.0
         own = self._sets[sentence.sentence_id]
         before = self._sets[prev] if prev is not None else None
-        places = [
-            (own.terms if stemmed else own.words, own.prefixes, 1.0),
-            (
-                (before.terms if stemmed else before.words, before.prefixes, 0.75)
-                if before is not None
-                else None
-            ),
-            (self._titles[sentence.doc_id], self._title_prefixes[sentence.doc_id], 0.5),
-        ]
+        own_pool = own.terms if stemmed else own.words
+        title, title_prefixes = self._titles[sentence.doc_id], self._title_prefixes[sentence.doc_id]
         credit = 0.0
         for n in needles:
-            for place in places:
-                if place is not None and _found(n, place[0], place[1]):
-                    credit += place[2]
-                    break
+            if _found(n, own_pool, own.prefixes):
+                credit += 1.0
+            elif before is not None and _found(
+                n, before.terms if stemmed else before.words, before.prefixes
+            ):
+                credit += 0.75
+            elif _found(n, title, title_prefixes):
+                credit += 0.5
         return credit / len(needles)
 
     def score_sentences(
@@ -180,6 +193,7 @@ class Reader:
         qlist = words(q.text)
         qwords, qjoined = frozenset(qlist), " ".join(qlist)
         entity_words = [w for e in q.entities for w in words(e)]
+        weights = self._weights(q)
         out = []
         for sid, d in zip(ids, dense, strict=True):
             sentence = self.store.sentences[sid]
@@ -192,7 +206,7 @@ class Reader:
                 )
             else:
                 spans = ()  # open spans are cut later, for the best sentence only
-            cov, missing = self._coverage(q, sentence, prev)
+            cov, missing = self._coverage(weights, sentence, prev)
             ent = self._share_found(entity_words, sentence, prev, stemmed=False)
             foc = self._share_found(q.focus, sentence, prev, stemmed=True)
             score = 0.40 * float(d) + 0.30 * cov + 0.10 * retrieval[sid] + 0.10 * ent + 0.10 * foc

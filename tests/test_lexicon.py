@@ -4,6 +4,7 @@ tokenizing the text would give."""
 from __future__ import annotations
 
 import math
+import mmap
 import re
 from pathlib import Path
 
@@ -43,7 +44,18 @@ def test_stored_bm25_scores_like_bm25_over_the_texts(store: IndexStore) -> None:
     for q in QUESTIONS:
         assert np.allclose(store.chunk_bm25.scores(q), chunk_ref.scores(q))
         assert np.allclose(store.sentence_bm25.scores(q), sentence_ref.scores(q))
-    assert isinstance(store.sentence_bm25._bm25.scores["data"], np.memmap)  # mapped, shared
+    data = store.sentence_bm25._bm25.scores["data"]
+    for array in (data, store.lexicon.word_ids, store.sentence_vectors):
+        assert type(array) is np.ndarray and _mapped(array)  # shared pages, a plain array
+
+
+def _mapped(array: object) -> bool:
+    """Whether an array's memory is, down its chain of bases, a memory-mapped file."""
+    while array is not None:
+        if isinstance(array, mmap.mmap):
+            return True
+        array = getattr(array, "base", None)
+    return False
 
 
 @pytest.mark.integration
