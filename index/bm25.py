@@ -61,6 +61,16 @@ class Bm25:
             bm25.scores[key] = np.asarray(bm25.scores[key])
         return cls(bm25)
 
+    def document_frequencies(self) -> dict[str, int]:
+        """How many texts hold each term: the length of its column, no pass over the texts."""
+        df = np.diff(np.asarray(self._bm25.scores["indptr"])).tolist()
+        # bm25s's vocabulary also holds "" past the last column (for unknown query tokens)
+        return {
+            t: df[i]
+            for t, i in self._bm25.vocab_dict.items()
+            if t != _EMPTY and i < len(df) and df[i]
+        }
+
     def scores(self, query: str) -> np.ndarray:
         q = [t for t in terms(query) if t in self._vocab]
         if not q:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from service.api import create_app
 from service.config import get_settings
 from service.observe import configure_logging
 from service.serve import run, run_workers
@@ -15,6 +14,10 @@ def main() -> int:
     configure_logging(settings.log_level)
     if settings.workers > 1:
         return run_workers(settings.workers, settings.host, settings.port, settings.drain_seconds)
+    # Imported here: a supervisor of several workers never builds the app itself, and the
+    # import (FastAPI, FAISS, bm25s, about 0.9 s) would delay starting them.
+    from service.api import create_app
+
     run(create_app(settings), settings.host, settings.port, settings.drain_seconds)
     return 0
 

@@ -38,8 +38,12 @@ class ArticleNames:
     def __init__(self, store: IndexStore) -> None:
         self.store = store
         self._weights: dict[str, dict[str, int]] = {}
+        publishers: dict[str, set[str]] = {}  # a few publishers name thousands of articles
         for doc in store.documents.values():
-            for w in set(words(doc.source or "")):
+            source = doc.source or ""
+            if source not in publishers:
+                publishers[source] = set(words(source))
+            for w in publishers[source]:
                 self._add(w, doc.doc_id, 2)
             for w in set(words(doc.title or "")) - STOPWORDS:
                 self._add(w, doc.doc_id, 1)

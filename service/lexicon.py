@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import NamedTuple
-
-import numpy as np
 
 from index.lexicon import Lexicon
 
@@ -52,26 +50,11 @@ class SentenceWords:
             prefixes=frozenset(p for p in (prefix[i] for i in ids) if p is not None),
         )
 
-    def idf(self) -> dict[str, float]:
-        """log((n + 1) / (df + 0.5)) of every term, df counting the sentences that hold it."""
-        lex = self.lexicon
-        n = len(lex)
-        terms = sorted({t for t in lex.stems if t is not None})
-        term_id = {t: i for i, t in enumerate(terms)}
-        of_word = np.array([term_id[t] if t is not None else -1 for t in lex.stems] or [-1])
-        sentence = np.repeat(np.arange(n, dtype=np.int64), np.diff(lex.offsets))
-        term = of_word[np.asarray(lex.word_ids)]
-        keep = term >= 0
-        width = max(1, len(terms))
-        pairs = np.sort(sentence[keep] * width + term[keep])  # (sentence, term), each once:
-        pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
-        df = np.bincount(pairs % width, minlength=len(terms))
-        size = max(1, n)
-        return {
-            t: math.log((size + 1) / (c + 0.5))
-            for t, c in zip(terms, df.tolist(), strict=True)
-            if c
-        }
+
+def idf_table(document_frequencies: Mapping[str, int], texts: int) -> dict[str, float]:
+    """log((n + 1) / (df + 0.5)) of every term, df counting the texts (sentences) that hold it."""
+    size = max(1, texts)
+    return {t: math.log((size + 1) / (c + 0.5)) for t, c in document_frequencies.items() if c}
 
 
 def prefix(word: str) -> str | None:

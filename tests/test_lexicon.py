@@ -17,7 +17,7 @@ from index.bm25 import Bm25
 from index.lexicon import OFFSETS, Lexicon
 from index.store import IndexStore
 from index.text import _INITIALISM, _POSSESSIVE, _WORD, CHAT_WORDS, terms, words
-from service.lexicon import SentenceWords, prefixes
+from service.lexicon import SentenceWords, idf_table, prefixes
 from service.pipeline import Pipeline
 
 QUESTIONS = ["How much is Microsoft investing in Japan?", "who runs microsoft japan", "zzz"]
@@ -73,7 +73,9 @@ def test_sentence_sets_and_idf_match_their_definitions(store: IndexStore) -> Non
         for t in set(terms(s.text)):
             df[t] = df.get(t, 0) + 1
     n = len(store.sentences)
-    assert sets.idf() == pytest.approx({t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()})
+    expected = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+    assert store.sentence_bm25.document_frequencies() == df  # the BM25 columns' lengths
+    assert idf_table(store.sentence_bm25.document_frequencies(), n) == pytest.approx(expected)
 
 
 @pytest.mark.integration
