@@ -17,6 +17,7 @@ from typing import Generic, SupportsIndex, TypeVar, overload
 import numpy as np
 
 from index.files import npy_bytes
+from index.memo import BoundedMemo
 from index.types import Chunk, Sentence
 
 SENTENCE_SPANS = "sentence_spans.npy"  # int64 (n, 3): document, start, end
@@ -43,8 +44,7 @@ class _Table(Sequence[R], Generic[R]):
         self._doc_ids, self._texts = doc_ids, texts  # a row's article id and text, by index
         self._size = size
         self._make: Callable[[int], R] = make
-        self._cache: dict[int, R] = {}
-        self._limit = cache_limit
+        self._cache: BoundedMemo[int, R] = BoundedMemo(make, cache_limit)
 
     def __len__(self) -> int:
         return self._size
@@ -63,13 +63,7 @@ class _Table(Sequence[R], Generic[R]):
             j += self._size
         if not 0 <= j < self._size:
             raise IndexError(f"record {operator.index(i)} of {self._size}")
-        record = self._cache.get(j)
-        if record is None:
-            record = self._make(j)
-            if len(self._cache) >= self._limit:
-                self._cache.clear()
-            self._cache[j] = record
-        return record
+        return self._cache[j]
 
     def __iter__(self) -> Iterator[R]:
         # a full pass (tests, tools) makes every record once, without flushing the cache

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 from index.lexicon import Lexicon
+from index.memo import BoundedMemo
 
 CACHE_LIMIT = 20_000  # sentences; about 60 MB of sets, cleared when full
 PREFIX = 5  # 'Japanese' and 'Japan' share 'japan'
@@ -29,17 +30,10 @@ class SentenceWords:
     def __init__(self, lexicon: Lexicon, limit: int = CACHE_LIMIT) -> None:
         self.lexicon = lexicon
         self._prefix = [prefix(w) for w in lexicon.vocabulary]
-        self._limit = limit
-        self._cache: dict[int, SentenceSets] = {}
+        self._cache: BoundedMemo[int, SentenceSets] = BoundedMemo(self._sets, limit)
 
     def __getitem__(self, sentence_id: int) -> SentenceSets:
-        found = self._cache.get(sentence_id)
-        if found is None:
-            found = self._sets(sentence_id)
-            if len(self._cache) >= self._limit:
-                self._cache.clear()
-            self._cache[sentence_id] = found
-        return found
+        return self._cache[sentence_id]
 
     def _sets(self, sentence_id: int) -> SentenceSets:
         ids = set(self.lexicon.ids(sentence_id))

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from index.memo import BoundedMemo
 from index.store import IndexStore
 from index.text import STOPWORDS, stem, terms, words
 from index.types import Hit, Sentence
@@ -38,6 +39,7 @@ TYPED = frozenset(
     }
 )
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
+MEMO_LIMIT = 50_000  # sentences' candidate spans and articles' headline words kept
 # "whom did X meet": X is the question's subject, so the answer is someone else
 _OBJECT_QUESTION = re.compile(
     r"^\s*(?:who|whom)\s+(?:did|does|do|will|would|has|have|had|can|could)\b"
@@ -101,30 +103,32 @@ class Reader:
         # A word the articles never use may be a paraphrase: weigh it like a typical word.
         self._unseen_idf = statistics.median(self._idf.values()) if self._idf else 1.0
         self._max_idf = max(self._idf.values(), default=1.0)  # once: the vocabulary is large
-        self._candidates: dict[tuple[Kind, int], tuple[tuple[int, int], ...]] = {}
+        self._candidates: BoundedMemo[tuple[Kind, int], tuple[tuple[int, int], ...]] = BoundedMemo(
+            self._cut, MEMO_LIMIT
+        )
         self._headline = {d.doc_id: d.title for d in store.documents.values()}
-        self._title_words: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._title_words: BoundedMemo[str, tuple[frozenset[str], frozenset[str]]] = BoundedMemo(
+            self._title_sets, MEMO_LIMIT
+        )
         self.common = store.corpus_words.lowercase  # counted when the index was built
 
     def candidates(self, kind: Kind, sentence_id: int) -> tuple[tuple[int, int], ...]:
         """Typed spans of one sentence; sentences never change, so each is cut once."""
-        key = (kind, sentence_id)
-        found = self._candidates.get(key)
-        if found is None:
-            text = self.store.sentences[sentence_id].text
-            found = tuple(candidates(kind, text, self.common))
-            self._candidates[key] = found
-        return found
+        return self._candidates[(kind, sentence_id)]
+
+    def _cut(self, key: tuple[Kind, int]) -> tuple[tuple[int, int], ...]:
+        kind, sentence_id = key
+        return tuple(candidates(kind, self.store.sentences[sentence_id].text, self.common))
 
     def _title(self, doc_id: str) -> tuple[frozenset[str], frozenset[str]]:
         """The headline's words and terms, and their prefixes: made when a question first
         reaches the article (for every article at start-up: 1 s at 10,000 articles)."""
-        found = self._title_words.get(doc_id)
-        if found is None:
-            title = self.store.documents[doc_id].title or ""
-            pool = frozenset(words(title)) | frozenset(terms(title))
-            found = self._title_words[doc_id] = (pool, prefixes(pool))
-        return found
+        return self._title_words[doc_id]
+
+    def _title_sets(self, doc_id: str) -> tuple[frozenset[str], frozenset[str]]:
+        title = self.store.documents[doc_id].title or ""
+        pool = frozenset(words(title)) | frozenset(terms(title))
+        return pool, prefixes(pool)
 
     def idf(self, term: str) -> float:
         return self._idf.get(term, self._unseen_idf)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from index.corpus_words import LETTER_RUN, letter_counts
+from index.memo import BoundedMemo
 from index.text import CHAT_WORDS, STOPWORDS, stem
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -22,7 +23,7 @@ class Speller:
     def __init__(self, counts: Mapping[str, int]) -> None:
         """``counts``: case-folded runs of letters in the articles (``index.corpus_words``)."""
         self.counts = counts
-        self._seen: dict[str, str] = {}  # word -> repair; bounded, cleared when full
+        self._seen: BoundedMemo[str, str] = BoundedMemo(self._correct, _SEEN_LIMIT)
 
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> Speller:
@@ -30,13 +31,7 @@ class Speller:
 
     def correct(self, word: str) -> str:
         """``word`` repaired, or ``word``; one result per word is remembered (edits are ~1k)."""
-        repaired = self._seen.get(word)
-        if repaired is None:
-            repaired = self._correct(word)
-            if len(self._seen) >= _SEEN_LIMIT:
-                self._seen.clear()
-            self._seen[word] = repaired
-        return repaired
+        return self._seen[word]
 
     def _edits1(self, w: str) -> set[str]:
         splits = [(w[:i], w[i:]) for i in range(len(w) + 1)]
