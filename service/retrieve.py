@@ -39,8 +39,9 @@ def top_indices(scores: np.ndarray, k: int) -> list[int]:
 def top_positive(scores: np.ndarray, k: int) -> np.ndarray:
     """``_top`` over the positive scores only, the only ones a BM25 ranking keeps.
 
-    A question's words occur in few sentences: partitioning those alone, not every
-    sentence's zero, took the top 200 of 337,000 sentences in 0.1 ms instead of 1.2 ms.
+    Only the sentences holding a question's words score above zero (about a quarter of
+    337,000 at 10,000 articles, for the eval questions): partitioning those alone took the
+    top 200 in about 1.1 ms instead of 1.7 ms.
     """
     positive = np.flatnonzero(scores > 0)
     return positive[_top(scores[positive], k)]
