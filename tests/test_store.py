@@ -212,11 +212,11 @@ def test_top_indices_matches_a_full_sort() -> None:
     from service.retrieve import top_indices
 
     scores = np.array([0.1, 3.0, 3.0, -1.0, 2.0], dtype=np.float32)
-    assert top_indices(scores, 3) == [1, 2, 4]
-    assert top_indices(scores, 10) == [1, 2, 4, 0, 3]
-    assert top_indices(scores, 0) == []
+    assert top_indices(scores, 3).tolist() == [1, 2, 4]
+    assert top_indices(scores, 10).tolist() == [1, 2, 4, 0, 3]
+    assert top_indices(scores, 0).tolist() == []
     tied = np.array([1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0], dtype=np.float32)
-    assert top_indices(tied, 3) == [1, 0, 2]  # ties at the cut: the lowest indices
+    assert top_indices(tied, 3).tolist() == [1, 0, 2]  # ties at the cut: the lowest indices
 
 
 def test_top_positive_is_the_full_ranking_without_its_non_positive_scores() -> None:
@@ -225,7 +225,7 @@ def test_top_positive_is_the_full_ranking_without_its_non_positive_scores() -> N
     rng = np.random.default_rng(5)
     scores = rng.choice([0.0, 0.0, 0.0, 1.5, 2.0, 0.7], size=2000).astype(np.float32)
     for k in (0, 1, 10, 300, 5000):
-        full = [i for i in top_indices(scores, k) if scores[i] > 0]
+        full = [i for i in top_indices(scores, k).tolist() if scores[i] > 0]
         assert top_positive(scores, k).tolist() == full
     assert top_positive(np.zeros(10, dtype=np.float32), 5).tolist() == []
 
