@@ -116,8 +116,13 @@ class ServerProcess:
 
 
 @contextmanager
-def serve(env: dict[str, str] | None = None, timeout: float = 120) -> Iterator[ServerProcess]:
-    """`python -m service` on a free 127.0.0.1 port until the block ends (then SIGTERM)."""
+def serve(
+    env: dict[str, str] | None = None, timeout: float = 120, log_file: Path | None = None
+) -> Iterator[ServerProcess]:
+    """`python -m service` on a free 127.0.0.1 port until the block ends (then SIGTERM).
+
+    The service's log (JSON lines on stderr) goes to ``log_file``, or nowhere.
+    """
     port = free_port()
     full_env = {
         **os.environ,
@@ -128,12 +133,10 @@ def serve(env: dict[str, str] | None = None, timeout: float = 120) -> Iterator[S
         **(env or {}),
     }
     t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service"],
-        env=full_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with open(log_file or os.devnull, "wb") as log:  # the service keeps its own copy
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "service"], env=full_env, stdout=subprocess.DEVNULL, stderr=log
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout

@@ -47,6 +47,16 @@ from index.chunk import ChunkParams
 from index.corpus_words import FILE as CORPUS_WORDS
 from index.corpus_words import CorpusWords
 from index.files import fsync_dir, fsync_file, npy_bytes, sha256_file, write_atomic
+from index.generation import (
+    CURRENT,
+    MANIFEST,
+    REBUILD_HINT,
+    IndexLoadError,
+    check_files,
+    current_generation,
+    manifest_of,
+    read_manifest,
+)
 from index.lexicon import Lexicon
 from index.tables import ChunkTable, SentenceTable
 from index.types import METADATA_FIELDS, Chunk, Document, Sentence
@@ -56,21 +66,6 @@ log = logging.getLogger(__name__)
 # 3: sentences get their own FAISS index; 4: words and BM25 built in; 5: corpus word
 # statistics, and sentences and chunks as integer columns instead of JSON lines
 FORMAT_VERSION = 5
-CURRENT = "CURRENT"
-MANIFEST = "manifest.json"
-REBUILD_HINT = "rebuild it with `python -m index build`"
-
-
-class IndexLoadError(RuntimeError):
-    """The index on disk is missing, damaged or was built for something else.
-
-    ``reason`` says what is wrong without file paths, for public status endpoints;
-    the message itself (for logs and the CLI) names the files.
-    """
-
-    def __init__(self, message: str, reason: str | None = None) -> None:
-        super().__init__(message)
-        self.reason = reason or "the index could not be read"
 
 
 @dataclass(frozen=True)
@@ -349,32 +344,6 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def current_generation(out_dir: Path) -> Path:
-    pointer = out_dir / CURRENT
-    if not pointer.is_file():
-        raise IndexLoadError(
-            f"no index at {out_dir} (no {CURRENT} file): {REBUILD_HINT}", "no index has been built"
-        )
-    name = pointer.read_text(encoding="utf-8").strip()
-    if not name.startswith("gen-") or "/" in name:
-        raise IndexLoadError(
-            f"{pointer} is corrupt ({name!r}): {REBUILD_HINT}", "the index pointer is corrupt"
-        )
-    return out_dir / name
-
-
-def read_manifest(out_dir: Path) -> dict[str, Any]:
-    gen = current_generation(out_dir)
-    try:
-        manifest: dict[str, Any] = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise IndexLoadError(
-            f"cannot read {gen / MANIFEST} ({exc}): {REBUILD_HINT}",
-            "the index manifest cannot be read",
-        ) from exc
-    return manifest
-
-
 def staleness(out_dir: Path, seeds_dir: Path, model: str, params: ChunkParams) -> str | None:
     """Why the index must be rebuilt for these seeds, model and chunking; None when current."""
     try:
@@ -395,7 +364,7 @@ def staleness(out_dir: Path, seeds_dir: Path, model: str, params: ChunkParams) -
 def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
     """Load the live generation after checking every file against the manifest."""
     gen = current_generation(out_dir)
-    manifest = read_manifest(out_dir)
+    manifest = manifest_of(gen)
     problems = []
     if manifest.get("format_version") != FORMAT_VERSION:
         problems.append(f"format {manifest.get('format_version')}, expected {FORMAT_VERSION}")
@@ -403,14 +372,7 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
         problems.append(f"built with model {manifest.get('model')}, expected {model}")
     if manifest.get("dimension") != dimension:
         problems.append(f"dimension {manifest.get('dimension')}, expected {dimension}")
-    files = manifest.get("files") or {}
-    for fname in REQUIRED_FILES:
-        entry = files.get(fname)
-        path = gen / fname
-        if not entry or not path.is_file():
-            problems.append(f"{fname} missing")
-        elif sha256_file(path) != entry.get("sha256"):
-            problems.append(f"{fname} checksum differs from the manifest")
+    problems += check_files(gen, manifest, REQUIRED_FILES)
     if problems:
         raise IndexLoadError(
             f"index at {gen} refused: {'; '.join(problems)}; {REBUILD_HINT}", "; ".join(problems)

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from service.config import get_settings
 from service.observe import configure_logging
-from service.serve import run, run_workers
+from service.serve import run, run_workers, verify_index
 
 
 def main() -> int:
     settings = get_settings()
     configure_logging(settings.log_level)
     if settings.workers > 1:
-        return run_workers(settings.workers, settings.host, settings.port, settings.drain_seconds)
+        verified = verify_index(Path(settings.index_dir))
+        return run_workers(
+            settings.workers, settings.host, settings.port, settings.drain_seconds, verified
+        )
     # Imported here: a supervisor of several workers never builds the app itself, and the
     # import (FastAPI, FAISS, bm25s, about 0.9 s) would delay starting them.
     from service.api import create_app

@@ -26,12 +26,15 @@ import tempfile
 import threading
 import time
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import uvicorn
 from uvicorn._subprocess import get_subprocess  # uvicorn's own spawn helper for workers
 
+from index import generation
+from index.generation import IndexLoadError, Verified
 from service.balance import STARTING, ConnectionShares, ShedOverShare
 
 log = logging.getLogger(__name__)
@@ -105,14 +108,28 @@ def reuseport_socket(host: str, port: int, listen: bool = True) -> socket.socket
     return sock
 
 
+def verify_index(index_dir: Path) -> Verified | None:
+    """The live index checked once, here, before the workers start: hashing is most of a
+    large index's start-up (about 1 s per GB), and each worker hashing every file again
+    would only repeat it. None when it cannot be verified: each worker then checks it
+    itself and reports what is wrong on /readyz."""
+    try:
+        return generation.verify(index_dir)
+    except IndexLoadError as exc:
+        log.warning("the index was not verified (%s): each worker will check it", exc.reason)
+        return None
+
+
 def _serve_worker(
     config: uvicorn.Config,
     drain_seconds: float,
     counts: Any,
     slot: int,
+    verified: Verified | None,
     sockets: list[socket.socket],
 ) -> None:
     del sockets  # each worker listens on its own SO_REUSEPORT socket
+    generation.trust(verified)
     sock = reuseport_socket(config.host, config.port)
     shares = ConnectionShares(counts, slot)
     config.load()
@@ -124,8 +141,17 @@ MAX_RESTARTS = 5  # within RESTART_WINDOW_S; more means a crash loop: stop inste
 RESTART_WINDOW_S = 60.0
 
 
-def run_workers(workers: int, host: str, port: int, drain_seconds: float) -> int:
-    """Serve ``service.api:app_from_env`` from ``workers`` processes; returns an exit code."""
+def run_workers(
+    workers: int,
+    host: str,
+    port: int,
+    drain_seconds: float,
+    verified: Verified | None = None,
+) -> int:
+    """Serve ``service.api:app_from_env`` from ``workers`` processes; returns an exit code.
+
+    ``verified``: the index as checked by ``verify_index``, so workers need not hash it.
+    """
     shared = tempfile.mkdtemp(prefix="newsqa-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = shared  # inherited by the spawned workers
     config = uvicorn.Config(
@@ -149,7 +175,7 @@ def run_workers(workers: int, host: str, port: int, drain_seconds: float) -> int
 
     def start(slot: int) -> BaseProcess:
         counts[slot] = STARTING  # a replaced worker's connections died with it
-        target = functools.partial(_serve_worker, config, drain_seconds, counts, slot)
+        target = functools.partial(_serve_worker, config, drain_seconds, counts, slot, verified)
         proc = get_subprocess(config, target, [])
         proc.start()
         return proc

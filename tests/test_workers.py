@@ -4,9 +4,13 @@ SIGTERM drained by every worker, a dead worker replaced."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
+import shutil
 import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -14,7 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from eval.load import QUESTIONS, process_tree, run_load, serve
+from eval.load import QUESTIONS, free_port, process_tree, run_load, serve
+from index.store import REQUIRED_FILES
 
 pytestmark = pytest.mark.integration
 
@@ -42,7 +47,11 @@ def test_two_workers_answer_and_count_together(index_dir: object) -> None:
         answered = _metric(srv.url, 'newsqa_answers_total{outcome="answered"}')
         abstained = _metric(srv.url, 'newsqa_answers_total{outcome="abstained"}')
         assert answered + abstained == 60
-        assert _metric(srv.url, "newsqa_requests_in_flight") <= 1  # the scrape itself
+        # A worker counts a request out just after its last byte is sent: allow it a moment.
+        deadline = time.monotonic() + 5
+        while _metric(srv.url, "newsqa_requests_in_flight") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _metric(srv.url, "newsqa_requests_in_flight") == 0  # scrapes are not counted
 
         srv.proc.send_signal(signal.SIGTERM)
         time.sleep(0.5)  # inside the 2 s drain window: still accepting, not ready
@@ -143,10 +152,72 @@ def test_threads_per_worker_follow_the_process_count() -> None:
 def test_the_supervisor_does_not_import_the_app() -> None:
     """Workers start after the supervisor's imports: FastAPI, FAISS and bm25s are theirs
     alone (about 0.9 s of cold start when the supervisor imported them too)."""
-    import subprocess
-    import sys
-
     code = "import sys, service.__main__; print(sorted({'fastapi', 'faiss', 'bm25s'} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def _settled(index_dir: Path) -> None:
+    """Wait until the index's files are older than RACY_S: only then can a check be trusted."""
+    from index import generation
+
+    gen = generation.current_generation(index_dir)
+    newest = max(p.stat().st_ctime for p in gen.rglob("*") if p.is_file())
+    time.sleep(max(0.0, newest + generation.RACY_S + 0.2 - time.time()))
+
+
+def test_the_supervisor_checks_the_index_once_for_its_workers(
+    index_dir: Path, tmp_path: Path
+) -> None:
+    _settled(index_dir)
+    log_file = tmp_path / "service.log"
+    env = {"RAG_INDEX_DIR": str(index_dir), "RAG_WORKERS": "2", "RAG_LOG_LEVEL": "INFO"}
+    with serve(env, log_file=log_file) as srv:
+        assert run_load(srv.url, 8, 2).statuses == {"200": 8}
+    logs = [json.loads(line) for line in log_file.read_text().splitlines() if line.startswith("{")]
+    spared = [e["msg"] for e in logs if "index files already checked" in e["msg"]]
+    n = len(REQUIRED_FILES)
+    assert spared == [f"{n} of {n} index files already checked"] * 2  # one line per worker
+
+
+def test_workers_report_a_damaged_index_the_supervisor_refused(
+    index_dir: Path, tmp_path: Path
+) -> None:
+    from index import generation
+
+    damaged = tmp_path / "index"
+    shutil.copytree(index_dir, damaged)
+    path = generation.current_generation(damaged) / "sentences.npy"
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF
+    path.write_bytes(data)
+    port = free_port()
+    env = {
+        **os.environ,
+        "RAG_INDEX_DIR": str(damaged),
+        "RAG_WORKERS": "2",
+        "RAG_HOST": "127.0.0.1",
+        "RAG_PORT": str(port),
+        "RAG_LOG_LEVEL": "WARNING",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline, body = time.monotonic() + 60, None
+        while body is None and time.monotonic() < deadline:
+            assert proc.poll() is None, "the service exited"
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+                body = r.json() if r.status_code == 503 else None
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert body is not None, "no worker reported the refusal"
+        assert "sentences.npy checksum differs from the manifest" in json.dumps(body)
+    finally:
+        proc.terminate()
+        proc.wait(30)
