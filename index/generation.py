@@ -48,6 +48,13 @@ class IndexLoadError(RuntimeError):
         self.reason = reason or "the index could not be read"
 
 
+def refused(gen: Path, problems: list[str]) -> IndexLoadError:
+    """The error for a generation that failed its checks, naming every problem."""
+    return IndexLoadError(
+        f"index at {gen} refused: {'; '.join(problems)}; {REBUILD_HINT}", "; ".join(problems)
+    )
+
+
 def current_generation(out_dir: Path) -> Path:
     pointer = out_dir / CURRENT
     if not pointer.is_file():
@@ -188,9 +195,7 @@ def verify(out_dir: Path, threads: int | None = None) -> Verified:
     settled = time.time_ns() - int(RACY_S * 1e9)  # before any stamp is taken
     problems, hashed = _check(gen, manifest, names, threads, None)
     if problems:
-        raise IndexLoadError(
-            f"index at {gen} refused: {'; '.join(problems)}; {REBUILD_HINT}", "; ".join(problems)
-        )
+        raise refused(gen, problems)
     trusted = {n: h for n, h in hashed.items() if h[1].ctime_ns <= settled}
     if len(trusted) < len(hashed):
         log.info(

@@ -56,6 +56,7 @@ from index.generation import (
     current_generation,
     manifest_of,
     read_manifest,
+    refused,
 )
 from index.lexicon import Lexicon
 from index.tables import ChunkTable, SentenceTable
@@ -374,9 +375,7 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
         problems.append(f"dimension {manifest.get('dimension')}, expected {dimension}")
     problems += check_files(gen, manifest, REQUIRED_FILES)
     if problems:
-        raise IndexLoadError(
-            f"index at {gen} refused: {'; '.join(problems)}; {REBUILD_HINT}", "; ".join(problems)
-        )
+        raise refused(gen, problems)
 
     docs = {}
     for row in _read_jsonl(gen / "documents.jsonl"):
