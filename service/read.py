@@ -120,12 +120,9 @@ class Reader:
         kind, sentence_id = key
         return tuple(candidates(kind, self.store.sentences[sentence_id].text, self.common))
 
-    def _title(self, doc_id: str) -> tuple[frozenset[str], frozenset[str]]:
+    def _title_sets(self, doc_id: str) -> tuple[frozenset[str], frozenset[str]]:
         """The headline's words and terms, and their prefixes: made when a question first
         reaches the article (for every article at start-up: 1 s at 10,000 articles)."""
-        return self._title_words[doc_id]
-
-    def _title_sets(self, doc_id: str) -> tuple[frozenset[str], frozenset[str]]:
         title = self.store.documents[doc_id].title or ""
         pool = frozenset(words(title)) | frozenset(terms(title))
         return pool, prefixes(pool)
@@ -177,7 +174,7 @@ class Reader:
         own = self._sets[sentence.sentence_id]
         before = self._sets[prev] if prev is not None else None
         own_pool = own.terms if stemmed else own.words
-        title, title_prefixes = self._title(sentence.doc_id)
+        title, title_prefixes = self._title_words[sentence.doc_id]
         credit = 0.0
         for n in needles:
             if _found(n, own_pool, own.prefixes):
@@ -272,7 +269,7 @@ class Reader:
             return 1.0
         pool = frozenset(words(_window(ev, span)))
         near = prefixes(pool)
-        title, _ = self._title(ev.sentence.doc_id)
+        title, _ = self._title_words[ev.sentence.doc_id]
         found = 0.0
         for n in needles:
             if _found(n, pool, near):
