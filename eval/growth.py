@@ -31,8 +31,9 @@ REQUESTS = {1: 200, 16: 480}
 
 
 def build(corpus: Path, out: Path) -> dict[str, Any]:
-    """`python -m index build` over ``corpus``: time, throughput and peak memory."""
-    seconds, rss = run_build(corpus, out)
+    """`python -m index build` over ``corpus`` from nothing: time, throughput, peak memory."""
+    shutil.rmtree(out, ignore_errors=True)  # no earlier generation, no cached vectors
+    built = run_build(corpus, out)
     counts = read_manifest(out)["counts"]
     texts = counts["chunks"] + counts["sentences"]
     size = sum(f.stat().st_size for f in current_generation(out).iterdir())
@@ -40,11 +41,20 @@ def build(corpus: Path, out: Path) -> dict[str, Any]:
         "documents": counts["documents"],
         "chunks": counts["chunks"],
         "sentences": counts["sentences"],
-        "build_s": round(seconds, 1),
-        "texts_per_s": round(texts / seconds, 1),
-        "build_peak_rss_mib": round(rss, 1),
+        "build_s": round(built.seconds, 1),
+        "texts_per_s": round(texts / built.seconds, 1),
+        "encoded": built.encoded,
+        "encoded_per_s": round(built.encoded / built.seconds, 1),
+        "build_peak_rss_mib": round(built.peak_rss_mib, 1),
         "index_mib": round(size / 2**20, 1),
     }
+
+
+def update(seeds: Path, corpus: Path, out: Path, n: int, seed: int) -> dict[str, Any]:
+    """One more article, and the index rebuilt over the cache the first build left."""
+    write_corpus(seeds, corpus, 1, seed=seed, first=n)
+    built = run_build(corpus, out)
+    return {"update_s": round(built.seconds, 1), "update_encoded": built.encoded}
 
 
 def serve_and_ask(index: Path, questions: list[str]) -> dict[str, Any]:
@@ -89,23 +99,31 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
 
 def table(rows: list[dict[str, Any]]) -> str:
     lines = [
-        "| articles | chunks | sentences | build s | texts/s | build RSS MiB | index MiB "
+        "| articles | chunks | sentences | build s | texts/s | distinct texts encoded/s "
+        "| build RSS MiB | index MiB | +1 article: rebuild s, texts encoded "
         "| cold start s | server RSS MiB | server PSS MiB | 1 client p50/p95 ms | 16 clients req/s "
         "| 16 clients p50/p95 ms | commit | machine |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         one, many = r["levels"]["1"], r["levels"]["16"]
         pss = f"{r['server_pss_mib']:.0f}" if "server_pss_mib" in r else "not measured"
         lines.append(
             f"| {r['articles']:,} | {r['chunks']:,} | {r['sentences']:,} | {r['build_s']} | "
-            f"{r['texts_per_s']} | {r['build_peak_rss_mib']:.0f} | {r['index_mib']} | "
+            f"{r['texts_per_s']} | {r.get('encoded_per_s', '-')} | "
+            f"{r['build_peak_rss_mib']:.0f} | {r['index_mib']} | {_update(r)} | "
             f"{r['cold_start_s']} | {r['server_peak_rss_mib']:.0f} | {pss} | "
             f"{one['p50_ms']:.1f} / {one['p95_ms']:.1f} | {many['rps']:.0f} | "
             f"{many['p50_ms']:.1f} / {many['p95_ms']:.1f} | {r.get('commit', '?')} | "
             f"{short(r.get('machine'))} |"
         )
     return "\n".join(lines)
+
+
+def _update(row: dict[str, Any]) -> str:
+    if "update_s" not in row:
+        return "not measured"
+    return f"{row['update_s']}, {row['update_encoded']:,}"
 
 
 def _commit() -> str:
@@ -163,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
             row["synthetic_words"] = made.words
             row |= build(corpus, index)
             row |= serve_and_ask(index, questions)
+            row |= update(args.seeds, corpus, index, n, args.seed)
             rows.append(row)
             print(f"{n} articles: {json.dumps(row)}", file=sys.stderr)
             # written after every size: a long run stopped part-way keeps what it measured

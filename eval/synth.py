@@ -103,11 +103,18 @@ def articles(seeds_dir: Path, count: int, seed: int = 0) -> Iterator[str]:
         yield _article(rng, sentences, names)
 
 
-def write_corpus(seeds_dir: Path, out: Path, count: int, seed: int = 0) -> SyntheticCorpus:
-    """Write ``count`` synthetic articles (UTF-8 .txt files, seeds-style names) into ``out``."""
+def write_corpus(
+    seeds_dir: Path, out: Path, count: int, seed: int = 0, first: int = 0
+) -> SyntheticCorpus:
+    """Write ``count`` synthetic articles (UTF-8 .txt files, seeds-style names) into ``out``.
+
+    ``first`` skips that many: the articles a corpus of ``first`` articles would add next.
+    """
     out.mkdir(parents=True, exist_ok=True)
     words = 0
-    for i, text in enumerate(articles(seeds_dir, count, seed)):
+    for i, text in enumerate(articles(seeds_dir, first + count, seed)):
+        if i < first:
+            continue
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
         (out / f"{i:06d}_{digest}.txt").write_text(text, encoding="utf-8")
         words += len(text.split())

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
 from index.chunk import ChunkParams
 from index.embed import BACKENDS, DEFAULT_BACKEND, Backend, Embedder, export_onnx, model_id
 from index.store import IndexLoadError, read_manifest, staleness
+from index.vector_cache import VectorCache
 
 DEFAULT_SEEDS = Path("seeds")
 DEFAULT_OUT = Path("var/index")
@@ -37,6 +39,14 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_MODEL_DIR,
         help="where the ONNX export of the bundled model is written",
     )
+    b.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="folder of vectors already computed, by text (default: OUT/vector-cache): "
+        "a killed build resumes and a rebuild encodes only new text",
+    )
+    b.add_argument("--no-cache", action="store_true", help="encode every text, cache nothing")
     b.add_argument(
         "--if-stale",
         action="store_true",
@@ -91,14 +101,32 @@ def main(argv: list[str] | None = None) -> int:
         # torch encodes long chunks in batches as fast as ONNX (measured) and gives the same
         # vectors; ONNX wins on one short question at a time, so the service uses it.
         build_backend: Backend = "onnx-int8" if args.backend == "onnx-int8" else "torch"
-        encoder = Embedder(threads=2, backend=build_backend, onnx_dir=args.model_dir)
-        report = build_index(args.seeds, args.out, encoder, params)
+        cores = len(os.sched_getaffinity(0))
+        encoder = (
+            Embedder(backend=build_backend, onnx_dir=args.model_dir, sessions=cores)
+            if build_backend != "torch"
+            else Embedder(threads=cores, backend="torch")
+        )
+        cache = None
+        if not args.no_cache:
+            cache = VectorCache(
+                args.cache or args.out / "vector-cache",
+                encoder.name,
+                encoder.weights_sha256(),
+                encoder.dimension,
+            )
+        logging.getLogger("index.build").setLevel(logging.INFO)  # progress of a long build
+        report = build_index(args.seeds, args.out, encoder, params, cache=cache)
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         print(f"error: build failed, the previous index is untouched: {exc}", file=sys.stderr)
         return 1
     print(
         f"built {report.path}: {report.documents} documents, {report.chunks} chunks, "
-        f"{report.sentences} sentences in {report.seconds:.1f} s"
+        f"{report.sentences} sentences in {report.seconds:.1f} s "
+        f"({report.encoded} texts encoded"
+        + (f", the rest repeated or cached in {cache.folder}" if cache else "")
+        + (f"; {report.cache_dropped} stale cached vectors removed" if report.cache_dropped else "")
+        + ")"
     )
     return 0
 

@@ -7,11 +7,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from index.chunk import ChunkParams, TokenCounter
 from index.corpus import read_corpus
-from index.embed import Encoder, tokenizer_file
+from index.embed import Encoder, safe_batch, tokenizer_file
 from index.records import build_records
 from index.store import save, seeds_fingerprint
+from index.vector_cache import SEGMENT_ROWS, VectorCache, text_keys
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +26,56 @@ class BuildReport:
     sentences: int
     seconds: float
     path: Path
+    encoded: int  # distinct texts run through the encoder; the rest were repeats or cached
+    cache_dropped: int = 0  # cached vectors of texts no longer in the articles, removed
+
+
+@dataclass(frozen=True)
+class Embedded:
+    vectors: np.ndarray  # one row per text, in order
+    keys: np.ndarray  # the distinct texts' sha256s
+    encoded: int
+
+
+def embed_texts(
+    texts: list[str], encoder: Encoder, batch_size: int, cache: VectorCache | None
+) -> Embedded:
+    """Each distinct text encoded once, unless the cache has it; new rows cached as made.
+
+    News repeats sentences word for word, and a rebuild repeats most of the last one. The
+    cache is written a segment at a time, so a killed build resumes where it stopped.
+    """
+    keys = text_keys(texts)
+    unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    vectors = np.empty((len(unique), encoder.dimension), dtype=np.float32)
+    found = (
+        cache.lookup(unique, vectors) if cache is not None else np.zeros(len(unique), dtype=bool)
+    )
+    todo = np.flatnonzero(~found)
+    todo = todo[np.argsort([len(texts[first[i]]) for i in todo], kind="stable")]
+    log.info(
+        "%d texts, %d distinct, %d cached: encoding %d",
+        len(texts),
+        len(unique),
+        int(found.sum()),
+        len(todo),
+    )
+    size = safe_batch(encoder, batch_size)
+    t0 = time.perf_counter()
+    for done in range(0, len(todo), SEGMENT_ROWS):
+        rows = todo[done : done + SEGMENT_ROWS]
+        vectors[rows] = encoder.encode([texts[first[r]] for r in rows], batch_size=size)
+        if cache is not None:
+            cache.add(unique[rows], vectors[rows])
+        n, elapsed = done + len(rows), time.perf_counter() - t0
+        log.info(
+            "encoded %d of %d texts, %.1f texts/s, %.0f s left",
+            n,
+            len(todo),
+            n / elapsed,
+            (len(todo) - n) * elapsed / n,
+        )
+    return Embedded(vectors[inverse.reshape(-1)], unique, len(todo))
 
 
 def build_index(
@@ -32,6 +85,7 @@ def build_index(
     params: ChunkParams | None = None,
     wordpiece_tokenizer: Path | None = None,
     batch_size: int = 16,
+    cache: VectorCache | None = None,
 ) -> BuildReport:
     """Build and atomically publish a new index generation for the articles in ``seeds_dir``."""
     t0 = time.perf_counter()
@@ -42,8 +96,11 @@ def build_index(
     sentences, chunks = build_records(docs, counter)
     if not chunks:
         raise ValueError(f"the articles in {seeds_dir} hold no text to index")
-    chunk_vectors = encoder.encode([c.text for c in chunks], batch_size=batch_size)
-    sentence_vectors = encoder.encode([s.text for s in sentences], batch_size=batch_size)
+    embedded = embed_texts(
+        [c.text for c in chunks] + [s.text for s in sentences], encoder, batch_size, cache
+    )
+    chunk_vectors = embedded.vectors[: len(chunks)]
+    sentence_vectors = embedded.vectors[len(chunks) :]
     path = save(
         out_dir,
         docs,
@@ -55,6 +112,15 @@ def build_index(
         params=params,
         seeds=seeds,
     )
-    report = BuildReport(len(docs), len(chunks), len(sentences), time.perf_counter() - t0, path)
+    dropped = cache.keep_only(embedded.keys) if cache is not None else 0
+    report = BuildReport(
+        len(docs),
+        len(chunks),
+        len(sentences),
+        time.perf_counter() - t0,
+        path,
+        embedded.encoded,
+        dropped,
+    )
     log.info("built %s", report)
     return report

@@ -19,6 +19,8 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
+from index.files import sha256_file
+
 log = logging.getLogger(__name__)
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -112,7 +114,10 @@ class Embedder:
         threads: int = 1,
         backend: Backend = "torch",
         onnx_dir: Path | None = None,
+        sessions: int = 1,
     ) -> None:
+        """``threads`` per session; ONNX backends run ``sessions`` side by side (a build: one
+        per core), torch one model."""
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
         self.model_path = model_path or bundled_model_path()
@@ -121,6 +126,7 @@ class Embedder:
         self.name = model_id(backend)
         self.batch_invariant = backend != "onnx-int8"
         self.threads = threads
+        self.sessions = max(1, sessions)
         self._model: Any = None
         self._lock = threading.Lock()
 
@@ -144,16 +150,34 @@ class Embedder:
                 model = SentenceTransformer(str(self.model_path), device="cpu")
                 dim = model.get_embedding_dimension()
             else:
-                from index.ort import OrtModel
+                from index.ort import OrtModel, OrtPool
 
                 folder = export_onnx(self.onnx_dir, self.model_path)
-                file_name = INT8_FILE if self.backend == "onnx-int8" else ONNX_FILE
-                model = OrtModel(folder, file_name, threads=self.threads)
+                model = OrtPool(
+                    [OrtModel(folder, self._onnx_file, self.threads) for _ in range(self.sessions)]
+                )
                 dim = model.dimension
             if dim != self.dimension:
                 raise RuntimeError(f"expected a {self.dimension}-d model, got {dim}")
             self._model = model
             log.info("loaded %s (%s) from %s", self.name, self.backend, self.model_path)
+
+    @property
+    def _onnx_file(self) -> str:
+        return INT8_FILE if self.backend == "onnx-int8" else ONNX_FILE
+
+    def weights_sha256(self) -> str:
+        """The sha256 of the weights file that computes the vectors (names a vector cache)."""
+        if self.backend == "torch":
+            found = sorted(self.model_path.glob("*.safetensors")) or sorted(
+                self.model_path.glob("pytorch_model.bin")
+            )
+            if not found:
+                raise RuntimeError(f"no weights file in {self.model_path}")
+            path = found[0]
+        else:
+            path = export_onnx(self.onnx_dir, self.model_path) / self._onnx_file
+        return sha256_file(path)
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Normalised float32 embeddings, one row per text."""
@@ -170,6 +194,15 @@ class Embedder:
             show_progress_bar=False,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def safe_batch(encoder: Encoder, size: int) -> int:
+    """The largest batch that cannot change a row: ``size``, or 1 for int8.
+
+    A row must depend on its text alone: a question's answer must not depend on who else
+    asks at that moment, nor a cached build vector on which texts it was first encoded with.
+    """
+    return size if encoder.batch_invariant else 1
 
 
 def tokenizer_file(model_path: Path | None = None) -> Path:

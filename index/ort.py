@@ -11,6 +11,7 @@ sentence-transformers' own ONNX backend.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,12 @@ def _pooling_mode(config: dict[str, Any]) -> str:
         if k.startswith("pooling_mode_") and v
     ]
     return {"mean_tokens": "mean"}.get(modes[0], modes[0]) if len(modes) == 1 else "+".join(modes)
+
+
+def by_length(texts: list[str], batch_size: int) -> list[np.ndarray]:
+    """Row numbers of ``texts`` in batches of ``batch_size``, shortest texts first."""
+    order = np.argsort([len(t) for t in texts], kind="stable")
+    return [order[i : i + batch_size] for i in range(0, len(texts), batch_size)]
 
 
 class OrtModel:
@@ -76,16 +83,10 @@ class OrtModel:
         so a batch pads to its neighbours' length, not to the longest text in the corpus:
         1.3-1.8x faster on a build's mix of sentences and chunks, the same vectors.
         """
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        order = np.argsort([len(t) for t in texts], kind="stable")
-        out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for i in range(0, len(texts), batch_size):
-            rows = order[i : i + batch_size]
-            out[rows] = self._run([texts[j] for j in rows])
-        return out
+        return OrtPool([self]).encode(texts, batch_size)
 
-    def _run(self, texts: list[str]) -> np.ndarray:
+    def run(self, texts: list[str]) -> np.ndarray:
+        """One session run over ``texts`` as one batch."""
         encodings = self.tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
@@ -98,3 +99,39 @@ class OrtModel:
         if self.normalize:
             pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
         return pooled
+
+
+class OrtPool:
+    """Several one-thread sessions of the model, run side by side on a build's batches.
+
+    ONNX Runtime releases the GIL, and the batches of a build are independent, so one
+    session per core keeps every core busy without the intra-op thread pool's hand-offs.
+    Measured on 2 cores with a build's mix of chunks and sentences, int8: two one-thread
+    sessions at one text per run, 143-149 texts/s; one two-thread session, 70-83 texts/s
+    at one text per run and 101-105 at batches of 16.
+    """
+
+    def __init__(self, models: list[OrtModel]) -> None:
+        if not models:
+            raise ValueError("an OrtPool needs at least one model")
+        self.models = models
+        self.dimension = models[0].dimension
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """The same rows as ``OrtModel.encode``, the batches shared out between sessions."""
+        batches = by_length(texts, batch_size)
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        n = min(len(self.models), len(batches))
+
+        def work(k: int) -> None:
+            model = self.models[k]
+            for rows in batches[k::n]:
+                out[rows] = model.run([texts[j] for j in rows])
+
+        if n <= 1:
+            for k in range(n):
+                work(k)
+            return out
+        with ThreadPoolExecutor(n, thread_name_prefix="encoder") as pool:
+            list(pool.map(work, range(n)))  # list(): raise the first worker's error here
+        return out

@@ -26,6 +26,13 @@ def test_build_then_info_then_up_to_date(tmp_path: Path, seeds_copy: Path) -> No
     assert manifest["counts"]["documents"] == 5
     again = run("build", "--if-stale", "--seeds", str(seeds_copy), "--out", str(out))
     assert again.returncode == 0 and "up to date" in again.stdout
+    rebuilt = run("build", "--seeds", str(seeds_copy), "--out", str(out))
+    assert rebuilt.returncode == 0 and "(0 texts encoded" in rebuilt.stdout, rebuilt.stdout
+    assert "cached: encoding 0" in rebuilt.stderr  # the progress log
+    assert any((out / "vector-cache").glob("*/*.npy"))
+    uncached = run("build", "--no-cache", "--seeds", str(seeds_copy), "--out", str(tmp_path / "o"))
+    assert uncached.returncode == 0 and "cached in" not in uncached.stdout
+    assert not (tmp_path / "o" / "vector-cache").exists()
 
 
 def test_errors_exit_non_zero_with_a_message(tmp_path: Path) -> None:

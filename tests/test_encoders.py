@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from index.embed import Embedder, model_id
+from service.pipeline import Pipeline
 
 pytestmark = pytest.mark.integration
 TEXTS = [
@@ -89,3 +90,24 @@ def test_onnx_runtime_path_refuses_a_pooling_it_does_not_implement(tmp_path: Pat
     )
     with pytest.raises(RuntimeError, match="only mean pooling"):
         OrtModel(tmp_path, "onnx/model.onnx")
+
+
+def test_sessions_side_by_side_give_the_one_session_rows(onnx_dir: Path) -> None:
+    """A build's pool of one-thread sessions: the same rows, in input order, as one session."""
+    texts = [*TEXTS, "word " * 400, "é", "Tokyo", "A longer sentence about data centres."]
+    one = Embedder(backend="onnx-int8", onnx_dir=onnx_dir).encode(texts, batch_size=1)
+    pool = Embedder(backend="onnx-int8", onnx_dir=onnx_dir, sessions=3)
+    assert np.array_equal(pool.encode(texts, batch_size=1), one)
+    assert pool.encode([], batch_size=1).shape == (0, 384)
+
+
+def test_an_index_sentence_asked_verbatim_gets_its_own_vector(pipeline: Pipeline) -> None:
+    """int8 build vectors are encoded one text per run, as questions are: a row depends on its
+    text alone, so a sentence's stored vector is the one its text gets as a question (and a
+    cached row is the one a fresh build would compute)."""
+    store = pipeline.store
+    for sid in (0, len(store.sentences) // 2, len(store.sentences) - 1):
+        text = store.sentences[sid].text
+        assert np.array_equal(
+            pipeline.encoder.encode([text], batch_size=1)[0], store.sentence_vectors[sid]
+        )

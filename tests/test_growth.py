@@ -36,6 +36,13 @@ def test_articles_look_like_news_pages_to_the_indexer(tmp_path: Path) -> None:
     assert 300 < words_per_article < 2000
 
 
+def test_first_writes_the_articles_a_smaller_corpus_would_add_next(tmp_path: Path) -> None:
+    write_corpus(SEEDS, tmp_path / "next", 2, seed=4, first=3)
+    written = sorted(p.read_text(encoding="utf-8") for p in (tmp_path / "next").iterdir())
+    assert written == sorted(list(articles(SEEDS, 5, seed=4))[3:])
+    assert sorted(p.name[:6] for p in (tmp_path / "next").iterdir()) == ["000003", "000004"]
+
+
 def test_a_synthetic_article_parses_like_a_file_read_from_disk() -> None:
     text = next(articles(SEEDS, 1, seed=3))
     doc = parse_document("x", text)
@@ -55,6 +62,9 @@ def test_growth_smoke_builds_serves_and_reports(
     (row,) = json.loads(out.read_text())
     assert row["articles"] == 3 and row["documents"] == 8  # the five seeds stay in
     assert row["chunks"] > 0 and row["texts_per_s"] > 0 and row["index_mib"] > 0
+    assert 0 < row["encoded"] <= row["chunks"] + row["sentences"]
+    # one article added: only its new text is encoded, the rest comes from the vector cache
+    assert 0 < row["update_encoded"] < row["encoded"] / 3
     assert row["levels"]["16"]["statuses"] == {"200": 32}
     assert plot.stat().st_size > 10_000
     assert row["commit"]  # which code was measured
