@@ -30,9 +30,18 @@ SIZES = (100, 1_000)
 REQUESTS = {1: 200, 16: 480}
 
 
-def build(corpus: Path, out: Path) -> dict[str, Any]:
-    """`python -m index build` over ``corpus`` from nothing: time, throughput, peak memory."""
-    shutil.rmtree(out, ignore_errors=True)  # no earlier generation, no cached vectors
+def build(corpus: Path, out: Path, resume: bool = False) -> dict[str, Any]:
+    """`python -m index build` over ``corpus``: time, throughput, peak memory.
+
+    From nothing, unless ``resume``: then the vectors an earlier, unfinished run of the same
+    corpus cached are reused, and the time and texts encoded are this run's alone.
+    """
+    if resume:
+        for old in out.glob("gen-*"):
+            shutil.rmtree(old)
+        (out / "CURRENT").unlink(missing_ok=True)
+    else:
+        shutil.rmtree(out, ignore_errors=True)  # no earlier generation, no cached vectors
     built = run_build(corpus, out)
     counts = read_manifest(out)["counts"]
     texts = counts["chunks"] + counts["sentences"]
@@ -47,6 +56,7 @@ def build(corpus: Path, out: Path) -> dict[str, Any]:
         "encoded_per_s": round(built.encoded / built.seconds, 1),
         "build_peak_rss_mib": round(built.peak_rss_mib, 1),
         "index_mib": round(size / 2**20, 1),
+        "resumed": resume,
     }
 
 
@@ -109,7 +119,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         one, many = r["levels"]["1"], r["levels"]["16"]
         pss = f"{r['server_pss_mib']:.0f}" if "server_pss_mib" in r else "not measured"
         lines.append(
-            f"| {r['articles']:,} | {r['chunks']:,} | {r['sentences']:,} | {r['build_s']} | "
+            f"| {r['articles']:,} | {r['chunks']:,} | {r['sentences']:,} | {_build_s(r)} | "
             f"{r['texts_per_s']} | {r.get('encoded_per_s', '-')} | "
             f"{r['build_peak_rss_mib']:.0f} | {r['index_mib']} | {_update(r)} | "
             f"{r['cold_start_s']} | {r['server_peak_rss_mib']:.0f} | {pss} | "
@@ -124,6 +134,10 @@ def _update(row: dict[str, Any]) -> str:
     if "update_s" not in row:
         return "not measured"
     return f"{row['update_s']}, {row['update_encoded']:,}"
+
+
+def _build_s(row: dict[str, Any]) -> str:
+    return f"{row['build_s']} (resumed)" if row.get("resumed") else str(row["build_s"])
 
 
 def _commit() -> str:
@@ -161,7 +175,15 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="keep the rows of other sizes already in --out (each row names its commit)",
     )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="with --work: reuse the vectors an earlier, stopped run of the same sizes cached "
+        "(a 100,000-article build spread over several sittings); the build time is this run's",
+    )
     args = p.parse_args(argv)
+    if args.resume and args.work is None:
+        p.error("--resume needs --work (where the earlier run kept its index)")
     if min(args.articles) < 1 or max(args.articles) > 100_000:
         p.error("--articles must be 1-100000 (100k is hours of CPU encoding here)")
     questions = [it.question for it in load_questions()]
@@ -179,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
             made = write_corpus(args.seeds, corpus, n, seed=args.seed)
             row: dict[str, Any] = {"articles": n, "commit": _commit(), "machine": describe()}
             row["synthetic_words"] = made.words
-            row |= build(corpus, index)
+            row |= build(corpus, index, args.resume)
             row |= serve_and_ask(index, questions)
             row |= update(args.seeds, corpus, index, n, args.seed)
             rows.append(row)

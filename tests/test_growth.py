@@ -57,8 +57,9 @@ def test_growth_smoke_builds_serves_and_reports(
 
     monkeypatch.setattr(growth, "REQUESTS", {1: 10, 16: 32})
     out, plot = tmp_path / "growth.json", tmp_path / "growth.png"
+    work = ["--work", str(tmp_path / "work")]
     args = ["--articles", "3", "--seeds", str(SEEDS), "--out", str(out), "--plot", str(plot)]
-    assert growth.main(args) == 0
+    assert growth.main([*args, *work]) == 0
     (row,) = json.loads(out.read_text())
     assert row["articles"] == 3 and row["documents"] == 8  # the five seeds stay in
     assert row["chunks"] > 0 and row["texts_per_s"] > 0 and row["index_mib"] > 0
@@ -74,3 +75,8 @@ def test_growth_smoke_builds_serves_and_reports(
     # another size merged in: the first row is kept, the sizes stay in order
     assert growth.main(["--articles", "1", *args[2:], "--merge"]) == 0
     assert [r["articles"] for r in json.loads(out.read_text())] == [1, 3]
+    # a stopped run resumed: every vector comes from the first run's cache
+    assert growth.main([*args, *work, "--merge", "--resume"]) == 0
+    resumed = json.loads(out.read_text())[1]
+    assert resumed["resumed"] and resumed["encoded"] == 0 and resumed["chunks"] == row["chunks"]
+    assert "(resumed)" in out.with_suffix(".md").read_text()
