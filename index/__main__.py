@@ -39,14 +39,15 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_MODEL_DIR,
         help="where the ONNX export of the bundled model is written",
     )
-    b.add_argument(
+    cached = b.add_mutually_exclusive_group()
+    cached.add_argument(
         "--cache",
         type=Path,
         default=None,
         help="folder of vectors already computed, by text (default: OUT/vector-cache): "
         "a killed build resumes and a rebuild encodes only new text",
     )
-    b.add_argument("--no-cache", action="store_true", help="encode every text, cache nothing")
+    cached.add_argument("--no-cache", action="store_true", help="encode every text, cache nothing")
     b.add_argument(
         "--if-stale",
         action="store_true",

@@ -61,6 +61,8 @@ def embed_texts(
         len(todo),
     )
     size = safe_batch(encoder, batch_size)
+    # Texts run shortest first, so the time left follows the characters left, not the count.
+    chars = np.cumsum([len(texts[first[i]]) for i in todo])
     t0 = time.perf_counter()
     for done in range(0, len(todo), SEGMENT_ROWS):
         rows = todo[done : done + SEGMENT_ROWS]
@@ -69,11 +71,11 @@ def embed_texts(
             cache.add(unique[rows], vectors[rows])
         n, elapsed = done + len(rows), time.perf_counter() - t0
         log.info(
-            "encoded %d of %d texts, %.1f texts/s, %.0f s left",
+            "encoded %d of %d texts, %.1f texts/s, about %.0f s left",
             n,
             len(todo),
             n / elapsed,
-            (len(todo) - n) * elapsed / n,
+            (chars[-1] - chars[n - 1]) * elapsed / max(1, chars[n - 1]),
         )
     return Embedded(vectors[inverse.reshape(-1)], unique, len(todo))
 

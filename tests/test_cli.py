@@ -44,3 +44,5 @@ def test_errors_exit_non_zero_with_a_message(tmp_path: Path) -> None:
     assert build.returncode == 1 and "no *.txt articles" in build.stderr
     bad = run("build", "--max-tokens", "2")
     assert bad.returncode == 2 and "max_tokens" in bad.stderr
+    both = run("build", "--cache", str(tmp_path / "c"), "--no-cache")
+    assert both.returncode == 2 and "not allowed with" in both.stderr
