@@ -91,6 +91,8 @@ def test_stale_rows_are_dropped_only_when_they_are_the_most(tmp_path: Path) -> N
     found = cache.lookup(keys, out)
     assert found.tolist() == [True] * 3 + [False] * 7
     assert np.array_equal(out[:3], vectors[:3])
+    assert cache.keep_only(text_keys([])) == 3  # no article left: nothing is kept
+    assert cache.segments() == []
 
 
 def test_repeated_texts_are_encoded_once_and_every_copy_gets_the_row() -> None:
