@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         # torch encodes long chunks in batches as fast as ONNX (measured) and gives the same
         # vectors; ONNX wins on one short question at a time, so the service uses it.
         build_backend: Backend = "onnx-int8" if args.backend == "onnx-int8" else "torch"
-        cores = len(os.sched_getaffinity(0))
+        cores = os.cpu_count() or 1  # as index.generation.hash_threads counts them
         encoder = (
             Embedder(backend=build_backend, onnx_dir=args.model_dir, sessions=cores)
             if build_backend != "torch"

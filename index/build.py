@@ -51,8 +51,9 @@ def embed_texts(
     found = (
         cache.lookup(unique, vectors) if cache is not None else np.zeros(len(unique), dtype=bool)
     )
+    lengths = np.array([len(texts[i]) for i in first], dtype=np.int64)
     todo = np.flatnonzero(~found)
-    todo = todo[np.argsort([len(texts[first[i]]) for i in todo], kind="stable")]
+    todo = todo[np.argsort(lengths[todo], kind="stable")]
     log.info(
         "%d texts, %d distinct, %d cached: encoding %d",
         len(texts),
@@ -62,7 +63,7 @@ def embed_texts(
     )
     size = safe_batch(encoder, batch_size)
     # Texts run shortest first, so the time left follows the characters left, not the count.
-    chars = np.cumsum([len(texts[first[i]]) for i in todo])
+    chars = np.cumsum(lengths[todo])
     t0 = time.perf_counter()
     for done in range(0, len(todo), SEGMENT_ROWS):
         rows = todo[done : done + SEGMENT_ROWS]
