@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from index.chunk import TokenCounter, fit_sentences, pack
+from index.chunk import TokenCounter, chunk_segment
 from index.types import Chunk, Document, Sentence
 
 
@@ -16,10 +16,10 @@ def build_records(
     chunks: list[Chunk] = []
     for doc in docs:
         for segment in doc.segments:
-            spans = fit_sentences(doc.text, segment, counter)
+            spans, groups = chunk_segment(doc.text, segment, counter)
             base = len(sentences)
             owners: list[list[int]] = [[] for _ in spans]
-            for first, last in pack(doc.text, spans, counter):
+            for first, last in groups:
                 chunk_id = len(chunks)
                 start, end = spans[first].start, spans[last].end
                 chunks.append(

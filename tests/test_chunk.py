@@ -6,9 +6,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from index.chunk import ChunkParams, TokenCounter, fit_sentences, pack
+from index.chunk import (
+    ChunkParams,
+    Runs,
+    TokenCounter,
+    chunk_segment,
+    fit_sentences,
+    pack,
+)
 from index.embed import tokenizer_file
 from index.sentences import segment_text
+from index.types import Span
 
 PARAMS = ChunkParams(max_tokens=40, overlap_tokens=8)
 
@@ -105,3 +113,60 @@ def test_wordpiece_cap_holds_where_tiktoken_is_cheap() -> None:
 def test_bad_params_are_refused(kwargs: dict) -> None:
     with pytest.raises(ValueError):
         ChunkParams(**kwargs)
+
+
+def reference_pack(text: str, spans: list, counter: TokenCounter) -> list[tuple[int, int]]:
+    """The packing rule written plainly: every candidate chunk tokenized whole."""
+    groups, first, n = [], 0, len(spans)
+    while first < n:
+        last = first
+        while last + 1 < n and counter.fits(text[spans[first].start : spans[last + 1].end]):
+            last += 1
+        groups.append((first, last))
+        if last == n - 1:
+            break
+        nxt = last + 1
+        while (
+            nxt - 1 > first
+            and counter.tokens(text[spans[nxt - 1].start : spans[last].end])
+            <= counter.params.overlap_tokens
+        ):
+            nxt -= 1
+        first = nxt
+    return groups
+
+
+_joins = st.sampled_from([" ", "\n\n", "", "\u00a0", "\u0301", "\x00", "\u200b", "\t", "-", "’ "])
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(_words, _joins), min_size=1, max_size=40))
+def test_run_counts_are_the_tokenizers_own(pairs: list[tuple[str, str]]) -> None:
+    # Sentences cut anywhere, joined by gaps of every kind (accents and control characters
+    # that normalisation removes, no gap at all): a run's summed count is the exact count.
+    counter = TokenCounter(ChunkParams(max_tokens=60, overlap_tokens=8), tokenizer_file())
+    text, spans = "", []
+    for word, join in pairs:
+        if word.strip():
+            spans.append(Span(len(text), len(text) + len(word), word))
+        text += word + join
+    if not spans:
+        return
+    runs = Runs(text, spans, counter, counter.wordpieces_each([s.text for s in spans]))
+    for first in range(len(spans)):
+        for last in range(first, min(len(spans), first + 6)):
+            piece = text[spans[first].start : spans[last].end]
+            assert runs.wordpieces(first, last) == counter.wordpieces(piece), (first, last, piece)
+            assert runs.tokens(first, last) == counter.tokens(piece), (first, last, piece)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_words, max_size=150).map(" ".join))
+def test_packing_matches_tokenizing_every_candidate(text: str) -> None:
+    counter = TokenCounter(
+        ChunkParams(max_tokens=40, overlap_tokens=8, max_wordpieces=48), tokenizer_file()
+    )
+    for segment in segment_text(text):
+        spans, groups = chunk_segment(text, segment, counter)
+        assert spans == fit_sentences(text, segment, counter)
+        assert groups == reference_pack(text, spans, counter)
