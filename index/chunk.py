@@ -124,8 +124,9 @@ class Runs:
     the gaps' between them wherever each cut is a pre-token edge: an ASCII space or
     punctuation mark beside it. A run with another cut is tokenized whole.
 
-    tiktoken runs are tokenized whole: its pre-tokens run on across the paragraph breaks
-    inside a chunk (a full stop takes the newlines after it), so sums rarely apply.
+    tiktoken runs are tokenized whole. Its pre-tokens run on across paragraph breaks (a full
+    stop takes the newlines after it), so its parts would overlap the joins: summing them
+    was tried, exact, and saved only a tenth of the packing time for the code it took.
     """
 
     def __init__(
