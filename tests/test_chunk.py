@@ -157,7 +157,6 @@ def test_run_counts_are_the_tokenizers_own(pairs: list[tuple[str, str]]) -> None
         for last in range(first, min(len(spans), first + 6)):
             piece = text[spans[first].start : spans[last].end]
             assert runs.wordpieces(first, last) == counter.wordpieces(piece), (first, last, piece)
-            assert runs.tokens(first, last) == counter.tokens(piece), (first, last, piece)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
