@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,10 +14,12 @@ from index.chunk import ChunkParams, TokenCounter
 from index.corpus import read_corpus
 from index.embed import Encoder, safe_batch, tokenizer_file
 from index.records import build_records
-from index.store import save, seeds_fingerprint
+from index.store import SPILL_PREFIX, save, seeds_fingerprint
 from index.vector_cache import SEGMENT_ROWS, VectorCache, text_keys
 
 log = logging.getLogger(__name__)
+
+SPILL_ROWS = 65_536  # rows per block when spilling vectors to disk (96 MiB at 384 dimensions)
 
 
 @dataclass(frozen=True)
@@ -32,9 +35,30 @@ class BuildReport:
 
 @dataclass(frozen=True)
 class Embedded:
-    vectors: np.ndarray  # one row per text, in order
+    unique: np.ndarray  # one vector per distinct text
+    inverse: np.ndarray  # for each text, in order, its row of ``unique``
     keys: np.ndarray  # the distinct texts' sha256s
     encoded: int
+
+    def rows(self, start: int, stop: int) -> np.ndarray:
+        """The vectors of texts ``start``..``stop - 1``, in order (a copy)."""
+        return self.unique[self.inverse[start:stop]]
+
+    def spill(self, path: Path) -> np.ndarray:
+        """Every text's vector, in order, in a .npy file (written in blocks), mapped read-only.
+
+        At 100,000 articles that is ~6 GiB once repeats are spread out again; mapped, it
+        costs page cache the kernel can drop, not the build's memory.
+        """
+        n = len(self.inverse)
+        out = np.lib.format.open_memmap(
+            path, mode="w+", dtype=np.float32, shape=(n, self.unique.shape[1])
+        )
+        for at in range(0, n, SPILL_ROWS):
+            out[at : at + SPILL_ROWS] = self.rows(at, min(n, at + SPILL_ROWS))
+        out.flush()
+        del out
+        return np.load(path, mmap_mode="r", allow_pickle=False)
 
 
 def embed_texts(
@@ -78,7 +102,7 @@ def embed_texts(
             n / elapsed,
             (chars[-1] - chars[n - 1]) * elapsed / max(1, chars[n - 1]),
         )
-    return Embedded(vectors[inverse.reshape(-1)], unique, len(todo))
+    return Embedded(vectors, inverse.reshape(-1), unique, len(todo))
 
 
 def build_index(
@@ -102,27 +126,34 @@ def build_index(
     embedded = embed_texts(
         [c.text for c in chunks] + [s.text for s in sentences], encoder, batch_size, cache
     )
-    chunk_vectors = embedded.vectors[: len(chunks)]
-    sentence_vectors = embedded.vectors[len(chunks) :]
-    path = save(
-        out_dir,
-        docs,
-        sentences,
-        chunks,
-        chunk_vectors,
-        sentence_vectors,
-        model=encoder.name,
-        params=params,
-        seeds=seeds,
-    )
-    dropped = cache.keep_only(embedded.keys) if cache is not None else 0
+    out_dir.mkdir(parents=True, exist_ok=True)
+    spilled = out_dir / f"{SPILL_PREFIX}{os.getpid()}.npy"
+    try:
+        vectors = embedded.spill(spilled)
+        keys, encoded = embedded.keys, embedded.encoded
+        del embedded  # the distinct vectors: the mapped copy is all the build needs now
+        path = save(
+            out_dir,
+            docs,
+            sentences,
+            chunks,
+            vectors[: len(chunks)],
+            vectors[len(chunks) :],
+            model=encoder.name,
+            params=params,
+            seeds=seeds,
+        )
+        del vectors
+    finally:
+        spilled.unlink(missing_ok=True)
+    dropped = cache.keep_only(keys) if cache is not None else 0
     report = BuildReport(
         len(docs),
         len(chunks),
         len(sentences),
         time.perf_counter() - t0,
         path,
-        embedded.encoded,
+        encoded,
         dropped,
     )
     log.info("built %s", report)

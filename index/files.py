@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -36,18 +37,36 @@ def write_atomic(path: Path, data: bytes) -> str:
 
     Returns the sha256 of what was written.
     """
+    _replace_atomically(path, lambda tmp: tmp.write_bytes(data))
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_atomic_with(path: Path, write: Callable[[Path], object]) -> str:
+    """``write_atomic`` for a file a writer makes at the path it is given (FAISS, numpy).
+
+    Large files go straight to disk instead of through one bytes object in memory; the
+    sha256 is read back from the file.
+    """
+    _replace_atomically(path, write)
+    return sha256_file(path)
+
+
+def _replace_atomically(path: Path, write: Callable[[Path], object]) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        write(tmp)
+        fsync_file(tmp)
         os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
     fsync_dir(path.parent)
-    return hashlib.sha256(data).hexdigest()
+
+
+def save_npy(path: Path, array: np.ndarray) -> None:
+    """``array`` as a .npy file (never pickled), written in pieces: no copy in memory."""
+    with open(path, "wb") as fh:
+        np.save(fh, array, allow_pickle=False)
 
 
 def sha256_file(path: Path) -> str:

@@ -31,7 +31,7 @@ import os
 import secrets
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +46,14 @@ from index.bm25 import Bm25
 from index.chunk import ChunkParams
 from index.corpus_words import FILE as CORPUS_WORDS
 from index.corpus_words import CorpusWords
-from index.files import fsync_dir, fsync_file, npy_bytes, sha256_file, write_atomic
+from index.files import (
+    fsync_dir,
+    fsync_file,
+    save_npy,
+    sha256_file,
+    write_atomic,
+    write_atomic_with,
+)
 from index.generation import (
     CURRENT,
     MANIFEST,
@@ -230,6 +237,10 @@ def make_index(
     return ivf, info
 
 
+# a build's vectors on disk while it writes a generation, named by its process id
+SPILL_PREFIX = ".vectors-"
+
+
 def save(
     out_dir: Path,
     docs: list[Document],
@@ -251,10 +262,30 @@ def save(
     name = f"gen-{stamp}-{_combined(seeds)[:8]}-{secrets.token_hex(3)}-{os.getpid()}"
     staging = out_dir / f".staging-{name}"
     staging.mkdir()
+    files: dict[str, dict[str, Any]] = {}
+
+    def put(fname: str, data: bytes) -> None:
+        files[fname] = {"sha256": write_atomic(staging / fname, data), "bytes": len(data)}
+
+    def put_with(fname: str, write: Callable[[Path], object]) -> None:
+        sha = write_atomic_with(staging / fname, write)
+        files[fname] = {"sha256": sha, "bytes": (staging / fname).stat().st_size}
+
     try:
-        index, index_info = make_index(np.ascontiguousarray(chunk_vectors, dtype=np.float32))
-        sentence_index, sentence_info = make_index(
-            np.ascontiguousarray(sentence_vectors, dtype=np.float32)
+        # Each file is written as soon as it is made and then let go, the FAISS indexes one
+        # at a time and straight to disk: at 100,000 articles the vectors alone are ~6 GiB
+        # per copy, and holding every file's bytes at once would not fit in memory.
+        infos: dict[str, dict[str, Any]] = {}
+
+        def put_index(fname: str, vectors: np.ndarray) -> None:
+            index, infos[fname] = make_index(np.ascontiguousarray(vectors, dtype=np.float32))
+            put_with(fname, lambda tmp: faiss.write_index(index, str(tmp)))
+
+        put_index("chunks.faiss", chunk_vectors)
+        put_index("sentences.faiss", sentence_vectors)
+        put_with(
+            "sentences.npy",
+            lambda tmp: save_npy(tmp, np.ascontiguousarray(sentence_vectors, dtype=np.float32)),
         )
         payloads = {
             "documents.jsonl": _jsonl(
@@ -269,18 +300,16 @@ def save(
                     for d in docs
                 ]
             ),
-            "chunks.faiss": faiss.serialize_index(index).tobytes(),
-            "sentences.faiss": faiss.serialize_index(sentence_index).tobytes(),
-            "sentences.npy": npy_bytes(np.asarray(sentence_vectors, dtype=np.float32)),
             **tables.payloads([d.doc_id for d in docs], sentences, chunks),
         }
-        lexicon = Lexicon.build(s.text for s in sentences)
-        payloads |= lexicon.payloads()
-        words = CorpusWords.build((s.text for s in sentences), (d.text for d in docs))
-        payloads[CORPUS_WORDS] = words.payload()
-        files = {}
         for fname, data in payloads.items():
-            files[fname] = {"sha256": write_atomic(staging / fname, data), "bytes": len(data)}
+            put(fname, data)
+        del payloads
+        lexicon = Lexicon.build(s.text for s in sentences)
+        for fname, data in lexicon.payloads().items():
+            put(fname, data)
+        words = CorpusWords.build((s.text for s in sentences), (d.text for d in docs))
+        put(CORPUS_WORDS, words.payload())
         sentence_terms = [lexicon.terms(i) for i in range(len(sentences))]
         bm25_indexes = {
             CHUNK_BM25: Bm25.build(
@@ -301,8 +330,8 @@ def save(
             "model": model,
             "dimension": dim,
             "chunking": asdict(params),
-            "faiss": index_info,
-            "faiss_sentences": sentence_info,
+            "faiss": infos["chunks.faiss"],
+            "faiss_sentences": infos["sentences.faiss"],
             "counts": {"documents": len(docs), "chunks": len(chunks), "sentences": len(sentences)},
             "seeds": seeds,
             "seeds_sha256": _combined(seeds),
@@ -333,6 +362,10 @@ def _prune(out_dir: Path, keep: set[str]) -> None:
         pid = stale.name.rsplit("-", 1)[-1]
         if pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
+    for spilled in out_dir.glob(f"{SPILL_PREFIX}*.npy"):
+        pid = spilled.stem.removeprefix(SPILL_PREFIX)
+        if pid.isdigit() and not _alive(int(pid)):
+            spilled.unlink(missing_ok=True)
 
 
 def _alive(pid: int) -> bool:

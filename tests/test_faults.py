@@ -83,6 +83,7 @@ def test_kill_9_mid_build_leaves_the_previous_index_usable(live: Path, seeds_cop
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "STAGED"
     assert list(live.glob(".staging-*"))
+    assert list(live.glob(".vectors-*.npy"))  # its vectors, spilled to disk
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert read_manifest(live) == before
@@ -92,6 +93,7 @@ def test_kill_9_mid_build_leaves_the_previous_index_usable(live: Path, seeds_cop
     r = cli("build", "--seeds", str(seeds_copy), "--out", str(live))
     assert r.returncode == 0, r.stderr
     assert not list(live.glob(".staging-*"))
+    assert not list(live.glob(".vectors-*"))
     assert read_manifest(live)["counts"]["documents"] == 6
 
 

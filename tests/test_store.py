@@ -161,16 +161,17 @@ def test_failed_build_leaves_previous_index_live(
 ) -> None:
     before = read_manifest(built)
 
-    def boom(*_a: object, **_k: object) -> np.ndarray:
+    def boom(*_a: object, **_k: object) -> None:
         raise OSError("disk full")
 
     (seeds_copy / "005_new.txt").write_text("A new article about Tokyo.\n", encoding="utf-8")
-    monkeypatch.setattr(store.faiss, "serialize_index", boom)
+    monkeypatch.setattr(store.faiss, "write_index", boom)
     with pytest.raises(OSError, match="disk full"):
         build_index(seeds_copy, built, ENC)
     assert read_manifest(built) == before
     load(built, model=ENC.name, dimension=ENC.dimension)
     assert not list(built.glob(".staging-*"))
+    assert not list(built.glob(".vectors-*"))  # the vectors spilled for the build
 
 
 def test_rebuild_switches_generation_and_prunes(built: Path, seeds_copy: Path) -> None:

@@ -101,7 +101,7 @@ def test_repeated_texts_are_encoded_once_and_every_copy_gets_the_row() -> None:
     embedded = embed_texts(texts, enc, batch_size=8, cache=None)
     assert sorted(enc.texts) == ["another fact.", "one fact."]
     assert embedded.encoded == 2
-    assert np.array_equal(embedded.vectors, enc.encode(texts))
+    assert np.array_equal(embedded.rows(0, len(texts)), enc.encode(texts))
 
 
 def test_a_rebuild_encodes_only_the_new_article(tmp_path: Path, seeds_copy: Path) -> None:
