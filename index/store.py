@@ -19,7 +19,9 @@ Layout of ``out_dir``::
         corpus_words.json   words written in lower case, and letter-run counts (speller)
 
 A build writes a new generation folder and only then switches ``CURRENT``, so a crash
-at any point leaves the previous index intact and usable. Nothing is ever pickled.
+at any point leaves the previous index intact and usable. While it writes, its vectors
+wait in ``.vectors-<pid>.npy`` (mapped, not held in memory); a killed build's is swept by
+the next. Nothing is ever pickled.
 """
 
 from __future__ import annotations
