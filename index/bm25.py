@@ -43,9 +43,16 @@ class Bm25:
 
     @classmethod
     def build(cls, corpus: Sequence[list[str]]) -> Bm25:
-        """Index texts given as their terms (``index.text.terms``)."""
+        """Index texts given as their terms (``index.text.terms``).
+
+        The vocabulary is numbered in sorted order: bm25s numbers it in a set's order, which
+        changes with Python's string hashing from one process to the next, so the same
+        articles gave different BM25 files (same scores) on every build.
+        """
+        docs = [ts or [_EMPTY] for ts in corpus]
+        vocab = {t: i for i, t in enumerate(sorted({t for ts in docs for t in ts}))}
         bm25 = bm25s.BM25()
-        bm25.index([ts or [_EMPTY] for ts in corpus], show_progress=False)
+        bm25.index(([[vocab[t] for t in ts] for ts in docs], vocab), show_progress=False)
         return cls(bm25)
 
     def save(self, folder: Path) -> list[Path]:
