@@ -120,7 +120,7 @@ def build_index(
     seeds = seeds_fingerprint(seeds_dir)
     docs = read_corpus(seeds_dir)
     counter = TokenCounter(params, wordpiece_tokenizer or tokenizer_file())
-    sentences, chunks = build_records(docs, counter)
+    sentences, chunks = build_records(docs, counter, workers=os.cpu_count() or 1)
     if not chunks:
         raise ValueError(f"the articles in {seeds_dir} hold no text to index")
     embedded = embed_texts(

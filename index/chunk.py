@@ -61,6 +61,7 @@ class TokenCounter:
 
     def __init__(self, params: ChunkParams, wordpiece_tokenizer: Path | None = None) -> None:
         self.params = params
+        self.wordpiece_file = wordpiece_tokenizer
         self._enc = _encoding(params.encoding)
         self._wp = _wordpiece_tokenizer(str(wordpiece_tokenizer)) if wordpiece_tokenizer else None
 

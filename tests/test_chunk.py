@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from index import records
 from index.chunk import (
     ChunkParams,
     Runs,
@@ -14,6 +16,7 @@ from index.chunk import (
     fit_sentences,
     pack,
 )
+from index.corpus import read_corpus
 from index.embed import tokenizer_file
 from index.sentences import segment_text
 from index.types import Span
@@ -169,3 +172,14 @@ def test_packing_matches_tokenizing_every_candidate(text: str) -> None:
         spans, groups = chunk_segment(text, segment, counter)
         assert spans == fit_sentences(text, segment, counter)
         assert groups == reference_pack(text, spans, counter)
+
+
+def test_chunking_on_worker_processes_gives_the_same_records(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    docs = read_corpus(Path(__file__).resolve().parents[1] / "seeds")
+    counter = TokenCounter(ChunkParams(), tokenizer_file())
+    monkeypatch.setattr(records, "PARALLEL_MIN_DOCS", 1)  # the seeds are five articles
+    alone = records.build_records(docs, counter, workers=1)
+    assert alone[1]
+    assert records.build_records(docs, counter, workers=2) == alone
