@@ -43,8 +43,8 @@ def _cut(text: str, segments: list[_Offsets], counter: TokenCounter) -> _Cut:
 def _cut_all(docs: Sequence[Document], counter: TokenCounter, workers: int) -> list[_Cut]:
     """Each document's cut, on ``workers`` processes when there are enough documents.
 
-    Cutting is CPU-bound Python around two tokenizers that keep the GIL: at 100,000
-    articles one process takes about a quarter of an hour. Workers are spawned (not
+    Cutting is CPU-bound Python around two tokenizers that mostly keep the GIL (threads
+    gained little): at 100,000 articles one process takes about a quarter of an hour. Workers are spawned (not
     forked, which the tokenizer library warns against) and get offsets, not objects.
     """
     jobs = [(d.text, [[(s.start, s.end) for s in seg] for seg in d.segments]) for d in docs]
