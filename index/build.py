@@ -14,7 +14,7 @@ from index.chunk import ChunkParams, TokenCounter
 from index.corpus import read_corpus
 from index.embed import Encoder, safe_batch, tokenizer_file
 from index.records import build_records
-from index.store import SPILL_PREFIX, save, seeds_fingerprint
+from index.store import save, seeds_fingerprint, spill_path
 from index.vector_cache import SEGMENT_ROWS, VectorCache, text_keys
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ def build_index(
         [c.text for c in chunks] + [s.text for s in sentences], encoder, batch_size, cache
     )
     out_dir.mkdir(parents=True, exist_ok=True)
-    spilled = out_dir / f"{SPILL_PREFIX}{os.getpid()}.npy"
+    spilled = spill_path(out_dir)
     try:
         vectors = embedded.spill(spilled)
         keys, encoded = embedded.keys, embedded.encoded

@@ -240,7 +240,12 @@ def make_index(
 
 
 # a build's vectors on disk while it writes a generation, named by its process id
-SPILL_PREFIX = ".vectors-"
+_SPILL_PREFIX = ".vectors-"
+
+
+def spill_path(out_dir: Path) -> Path:
+    """Where this process's build keeps its vectors while it writes (swept by ``_prune``)."""
+    return out_dir / f"{_SPILL_PREFIX}{os.getpid()}.npy"
 
 
 def save(
@@ -361,13 +366,16 @@ def _prune(out_dir: Path, keep: set[str]) -> None:
     for old in gens[:-1]:
         shutil.rmtree(old, ignore_errors=True)
     for stale in out_dir.glob(".staging-*"):
-        pid = stale.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
+        if _abandoned(stale.name.rsplit("-", 1)[-1]):
             shutil.rmtree(stale, ignore_errors=True)
-    for spilled in out_dir.glob(f"{SPILL_PREFIX}*.npy"):
-        pid = spilled.stem.removeprefix(SPILL_PREFIX)
-        if pid.isdigit() and not _alive(int(pid)):
+    for spilled in out_dir.glob(f"{_SPILL_PREFIX}*.npy"):
+        if _abandoned(spilled.stem.removeprefix(_SPILL_PREFIX)):
             spilled.unlink(missing_ok=True)
+
+
+def _abandoned(pid: str) -> bool:
+    """Whether the build process a leftover file is named after has died."""
+    return pid.isdigit() and not _alive(int(pid))
 
 
 def _alive(pid: int) -> bool:
