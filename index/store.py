@@ -264,6 +264,9 @@ def save(
     dim = int(chunk_vectors.shape[1])
     if chunk_vectors.shape[0] != len(chunks) or sentence_vectors.shape[0] != len(sentences):
         raise ValueError("one vector per chunk and per sentence is required")
+    # no copy when they already are (the build passes its mapped float32 file)
+    chunk_vectors = np.ascontiguousarray(chunk_vectors, dtype=np.float32)
+    sentence_vectors = np.ascontiguousarray(sentence_vectors, dtype=np.float32)
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     name = f"gen-{stamp}-{_combined(seeds)[:8]}-{secrets.token_hex(3)}-{os.getpid()}"
@@ -285,15 +288,12 @@ def save(
         infos: dict[str, dict[str, Any]] = {}
 
         def put_index(fname: str, vectors: np.ndarray) -> None:
-            index, infos[fname] = make_index(np.ascontiguousarray(vectors, dtype=np.float32))
+            index, infos[fname] = make_index(vectors)
             put_with(fname, lambda tmp: faiss.write_index(index, str(tmp)))
 
         put_index("chunks.faiss", chunk_vectors)
         put_index("sentences.faiss", sentence_vectors)
-        put_with(
-            "sentences.npy",
-            lambda tmp: save_npy(tmp, np.ascontiguousarray(sentence_vectors, dtype=np.float32)),
-        )
+        put_with("sentences.npy", lambda tmp: save_npy(tmp, sentence_vectors))
         payloads = {
             "documents.jsonl": _jsonl(
                 [
