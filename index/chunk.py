@@ -136,11 +136,12 @@ class Runs:
         self._text, self._spans, self._counter = text, spans, counter
         joins = list(pairwise(spans))
         gaps = [text[a.end : b.start] for a, b in joins]
-        gap_pieces = iter(counter.wordpieces_each([g for g in gaps if g.strip(" \t\n\r")]))
-        wp_joined = [0] + [
-            (next(gap_pieces) if gap.strip(" \t\n\r") else 0) + wordpieces[i + 1]
-            for i, gap in enumerate(gaps)
-        ]
+        # most gaps are a space or a paragraph break: no word pieces, no tokenizer call
+        inked = [i for i, gap in enumerate(gaps) if gap.strip(" \t\n\r")]
+        gap_pieces = [0] * len(gaps)
+        for i, n in zip(inked, counter.wordpieces_each([gaps[i] for i in inked]), strict=True):
+            gap_pieces[i] = n
+        wp_joined = [0] + [gap_pieces[i] + wordpieces[i + 1] for i in range(len(gaps))]
         wp_clean = [True] + [self._edge(a.end) and self._edge(b.start) for a, b in joins]
         self._wordpieces = _Sums(wordpieces, wp_joined, wp_clean)
 
