@@ -83,11 +83,17 @@ def _established(pids: list[int], port: int) -> Counter[int]:
     return held
 
 
+CHECKS = 30  # a CI run beside a busy build once ended 3/5 after five
+
+
 async def _keep_alive_load(
     url: str, clients: int, rounds: int, port: int, pids: list[int]
 ) -> tuple[Counter[int], list[int]]:
     """``rounds`` of ``clients`` concurrent requests over one pool of keep-alive connections;
-    then how the connections lie, checked again (up to five times) until they are even."""
+    then how the connections lie, checked after each of up to CHECKS more rounds until they
+    are even. Without balancing, keep-alive connections never move, so checking more often
+    cannot pass an uneven split; it only gives a loaded machine (whose workers publish
+    their counts late) the time to converge."""
     import aiohttp
 
     connector = aiohttp.TCPConnector(limit=clients)
@@ -100,7 +106,7 @@ async def _keep_alive_load(
 
         statuses: Counter[int] = Counter()
         held: list[int] = []
-        for attempt in range(rounds + 5):
+        for attempt in range(rounds + CHECKS):
             statuses.update(await asyncio.gather(*(one(i) for i in range(clients))))
             if attempt >= rounds:
                 await asyncio.sleep(0.25)  # two ticks: the counts are published
