@@ -45,9 +45,12 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         default=None,
         help="folder of vectors already computed, by text (default: OUT/vector-cache): "
-        "a killed build resumes and a rebuild encodes only new text",
+        "a killed build resumes and a rebuild encodes only new text; each article's cut "
+        "(sentences and chunks) is kept in OUT/cut-cache, so only new articles are cut",
     )
-    cached.add_argument("--no-cache", action="store_true", help="encode every text, cache nothing")
+    cached.add_argument(
+        "--no-cache", action="store_true", help="cut and encode everything, cache nothing"
+    )
     b.add_argument(
         "--if-stale",
         action="store_true",
@@ -116,8 +119,16 @@ def main(argv: list[str] | None = None) -> int:
                 encoder.weights_sha256(),
                 encoder.dimension,
             )
-        logging.getLogger("index.build").setLevel(logging.INFO)  # progress of a long build
-        report = build_index(args.seeds, args.out, encoder, params, cache=cache)
+        for name in ("index.build", "index.records"):  # progress of a long build
+            logging.getLogger(name).setLevel(logging.INFO)
+        report = build_index(
+            args.seeds,
+            args.out,
+            encoder,
+            params,
+            cache=cache,
+            cuts=None if args.no_cache else args.out / "cut-cache",
+        )
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         print(f"error: build failed, the previous index is untouched: {exc}", file=sys.stderr)
         return 1

@@ -12,6 +12,7 @@ import numpy as np
 
 from index.chunk import ChunkParams, TokenCounter
 from index.corpus import read_corpus
+from index.cut_cache import CutCache
 from index.embed import Encoder, safe_batch, tokenizer_file
 from index.records import build_records
 from index.store import save, seeds_fingerprint, spill_path
@@ -113,14 +114,20 @@ def build_index(
     wordpiece_tokenizer: Path | None = None,
     batch_size: int = 16,
     cache: VectorCache | None = None,
+    cuts: Path | None = None,
 ) -> BuildReport:
-    """Build and atomically publish a new index generation for the articles in ``seeds_dir``."""
+    """Build and atomically publish a new index generation for the articles in ``seeds_dir``.
+
+    ``cache`` keeps vectors by text and ``cuts`` (a folder) each article's cut, so a
+    resumed or updated build redoes only what is new.
+    """
     t0 = time.perf_counter()
     params = params or ChunkParams()
     seeds = seeds_fingerprint(seeds_dir)
     docs = read_corpus(seeds_dir)
     counter = TokenCounter(params, wordpiece_tokenizer or tokenizer_file())
-    sentences, chunks = build_records(docs, counter, workers=os.cpu_count() or 1)
+    cut_cache = CutCache(cuts, counter) if cuts is not None else None
+    sentences, chunks = build_records(docs, counter, os.cpu_count() or 1, cut_cache)
     if not chunks:
         raise ValueError(f"the articles in {seeds_dir} hold no text to index")
     embedded = embed_texts(

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.chunk import ChunkParams, TokenCounter, chunk_segment
 from index.types import Chunk, Document, Sentence, Span
+
+if TYPE_CHECKING:
+    from index.cut_cache import CutCache
+
+log = logging.getLogger(__name__)
 
 # Below this many articles one process cuts them: starting workers costs more than it saves.
 PARALLEL_MIN_DOCS = 200
@@ -17,6 +24,7 @@ PARALLEL_MIN_DOCS = 200
 # sentences' offsets and the chunks as [first, last] sentence indices.
 _Offsets = list[tuple[int, int]]
 _Cut = list[tuple[_Offsets, list[tuple[int, int]]]]
+Segments = list[_Offsets]
 
 _worker_counter: TokenCounter | None = None
 
@@ -26,13 +34,13 @@ def _start_worker(params: ChunkParams, wordpieces: Path | None) -> None:
     _worker_counter = TokenCounter(params, wordpieces)
 
 
-def _cut_in_worker(job: tuple[str, list[_Offsets]]) -> _Cut:
+def _cut_in_worker(job: tuple[str, Segments]) -> _Cut:
     if _worker_counter is None:
         raise RuntimeError("a chunking worker ran before its initializer")
     return _cut(job[0], job[1], _worker_counter)
 
 
-def _cut(text: str, segments: list[_Offsets], counter: TokenCounter) -> _Cut:
+def _cut(text: str, segments: Segments, counter: TokenCounter) -> _Cut:
     out: _Cut = []
     for segment in segments:
         spans, groups = chunk_segment(text, [Span(a, b, text[a:b]) for a, b in segment], counter)
@@ -40,15 +48,15 @@ def _cut(text: str, segments: list[_Offsets], counter: TokenCounter) -> _Cut:
     return out
 
 
-def _cut_all(docs: Sequence[Document], counter: TokenCounter, workers: int) -> list[_Cut]:
-    """Each document's cut, on ``workers`` processes when there are enough documents.
+def _cut_jobs(jobs: list[tuple[str, Segments]], counter: TokenCounter, workers: int) -> list[_Cut]:
+    """Each job's cut, on ``workers`` processes when there are enough of them.
 
     Cutting is CPU-bound Python around two tokenizers that mostly keep the GIL (threads
-    gained little): at 100,000 articles one process takes about a quarter of an hour. Workers are spawned (not
-    forked, which the tokenizer library warns against) and get offsets, not objects.
+    gained little): at 100,000 articles one process takes about a quarter of an hour.
+    Workers are spawned (not forked, which the tokenizer library warns against) and get
+    offsets, not objects.
     """
-    jobs = [(d.text, [[(s.start, s.end) for s in seg] for seg in d.segments]) for d in docs]
-    if workers < 2 or len(docs) < PARALLEL_MIN_DOCS:
+    if workers < 2 or len(jobs) < PARALLEL_MIN_DOCS:
         return [_cut(text, segments, counter) for text, segments in jobs]
     with ProcessPoolExecutor(
         workers,
@@ -59,13 +67,43 @@ def _cut_all(docs: Sequence[Document], counter: TokenCounter, workers: int) -> l
         return list(pool.map(_cut_in_worker, jobs, chunksize=64))
 
 
+def _cut_all(
+    docs: Sequence[Document], counter: TokenCounter, workers: int, cache: CutCache | None
+) -> list[_Cut]:
+    """Each document's cut: from ``cache`` when it holds a well-formed one, else made."""
+    jobs = [(d.text, [[(s.start, s.end) for s in seg] for seg in d.segments]) for d in docs]
+    if cache is None:
+        return _cut_jobs(jobs, counter, workers)
+    from index.cut_cache import article_key, fits
+
+    keys = [article_key(text, segments) for text, segments in jobs]
+    kept = cache.load()
+    cuts: list[_Cut | None] = []
+    for key, (text, segments) in zip(keys, jobs, strict=True):
+        cut = kept.get(key)
+        cuts.append(cut if cut is not None and fits(cut, len(text), segments) else None)
+    missing = [i for i, cut in enumerate(cuts) if cut is None]
+    made = _cut_jobs([jobs[i] for i in missing], counter, workers)
+    for i, cut in zip(missing, made, strict=True):
+        cuts[i] = cut
+    done = [cut for cut in cuts if cut is not None]
+    if missing or set(kept) != set(keys):
+        cache.store(keys, done)
+    log.info("cut %d of %d articles; the rest were cached", len(missing), len(jobs))
+    return done
+
+
 def build_records(
-    docs: Sequence[Document], counter: TokenCounter, workers: int = 1
+    docs: Sequence[Document],
+    counter: TokenCounter,
+    workers: int = 1,
+    cache: CutCache | None = None,
 ) -> tuple[list[Sentence], list[Chunk]]:
-    """Cut every document's segments into sentences and overlapping chunks of them."""
+    """Cut every document's segments into sentences and overlapping chunks of them
+    (each article's cut taken from ``cache`` when it has one, and the cuts kept there)."""
     sentences: list[Sentence] = []
     chunks: list[Chunk] = []
-    for doc, cut in zip(docs, _cut_all(docs, counter, workers), strict=True):
+    for doc, cut in zip(docs, _cut_all(docs, counter, workers, cache), strict=True):
         for offsets, groups in cut:
             base = len(sentences)
             owners: list[list[int]] = [[] for _ in offsets]

@@ -1,0 +1,156 @@
+"""Each article's cut, kept on disk by its text: a resumed or updated build cuts only the
+articles it has not cut before.
+
+Cutting (fitting sentences to the chunk budget, packing them into overlapping chunks) is
+Python around two tokenizers: about ten minutes for 100,000 articles on two cores, paid
+again by every sitting of a build that spans several, and by adding one article to
+thousands. A cut depends only on the article's text and sentence offsets, the chunk
+parameters, the two tokenizers' files and the cutting code, so all of those name it.
+
+Layout of a cache folder::
+
+    <key>/              one way of cutting: parameters, tokenizers and code, hashed
+        cutting.json    that identity, checked when the cache is opened
+        <sha256>.json   {article key: cut} for the last build's articles, named by the
+                        sha256 of the file's own bytes and checked when read
+
+The file is written whole (temp file, fsync, rename) once the cutting is done, before the
+encoding starts, and holds the last build's articles only, so it does not grow without
+bound. A damaged file is skipped with a warning (everything is cut again), and a cut that
+does not fit its article (offsets outside the text or out of order) is cut again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import tiktoken
+import tokenizers
+
+from index import chunk, records
+from index.chunk import TokenCounter
+from index.files import sha256_file, write_atomic
+
+log = logging.getLogger(__name__)
+
+IDENTITY = "cutting.json"
+_CUTS = re.compile(r"^[0-9a-f]{64}\.json$")
+
+
+def _sha256_bytes(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(hashlib.sha256(part).digest())  # hashed apart: no two splits collide
+    return digest.hexdigest()
+
+
+def identity(counter: TokenCounter) -> dict[str, Any]:
+    """Everything a cut depends on besides the article: parameters, tokenizers, code."""
+    params = counter.params
+    wordpieces = counter.wordpiece_file
+    return {
+        "max_tokens": params.max_tokens,
+        "overlap_tokens": params.overlap_tokens,
+        "max_wordpieces": params.max_wordpieces,
+        "tiktoken": params.encoding,
+        "tiktoken_version": getattr(tiktoken, "__version__", "unknown"),
+        "wordpieces_sha256": sha256_file(wordpieces) if wordpieces else None,
+        "tokenizers_version": tokenizers.__version__,
+        "code_sha256": _sha256_bytes(
+            *(Path(m.__file__ or "").read_bytes() for m in (chunk, records))
+        ),
+    }
+
+
+def article_key(text: str, segments: records.Segments) -> str:
+    """Names one article's input to the cutter: its text and its sentences' offsets."""
+    return _sha256_bytes(text.encode("utf-8"), json.dumps(segments).encode("ascii"))
+
+
+def fits(cut: Any, text_length: int, segments: records.Segments) -> bool:
+    """Whether ``cut`` is a well-formed cut of an article of ``text_length`` characters
+    with these segments: one entry per segment, offsets inside the text and in order,
+    every chunk a run of that segment's sentences."""
+    if not isinstance(cut, list) or len(cut) != len(segments):
+        return False
+    for entry, segment in zip(cut, segments, strict=True):
+        if not (isinstance(entry, list) and len(entry) == 2):
+            return False
+        offsets, groups = entry
+        if not isinstance(offsets, list) or not isinstance(groups, list):
+            return False
+        if segment and not offsets:
+            return False
+        at = segment[0][0] if segment else 0
+        for pair in offsets:
+            if not (isinstance(pair, list) and len(pair) == 2):
+                return False
+            start, end = pair
+            if not (isinstance(start, int) and isinstance(end, int) and at <= start < end):
+                return False
+            at = end
+        if at > text_length:
+            return False
+        for pair in groups:
+            if not (isinstance(pair, list) and len(pair) == 2):
+                return False
+            first, last = pair
+            if not (isinstance(first, int) and isinstance(last, int)):
+                return False
+            if not 0 <= first <= last < len(offsets):
+                return False
+    return True
+
+
+class CutCache:
+    """The cuts one way of cutting (``identity(counter)``) gave to articles before."""
+
+    def __init__(self, root: Path, counter: TokenCounter) -> None:
+        self.identity = identity(counter)
+        key = hashlib.sha256(json.dumps(self.identity, sort_keys=True).encode()).hexdigest()
+        self.folder = root / key[:16]
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / IDENTITY
+        if path.exists():
+            found = json.loads(path.read_text(encoding="utf-8"))
+            if found != self.identity:
+                raise ValueError(f"{path} names {found}, not {self.identity}: remove the folder")
+        else:
+            write_atomic(path, json.dumps(self.identity, indent=2).encode("utf-8"))
+
+    def _files(self) -> list[Path]:
+        return sorted(p for p in self.folder.iterdir() if _CUTS.match(p.name))
+
+    def load(self) -> dict[str, Any]:
+        """Every cut the last build stored, by article key; empty when there is none."""
+        for path in self._files():
+            try:
+                if sha256_file(path) != path.stem:
+                    log.warning("skipping %s: its bytes do not match its name", path)
+                    continue
+                cuts = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                log.warning("skipping %s: %s", path, exc)
+                continue
+            if isinstance(cuts, dict):
+                return cuts
+            log.warning("skipping %s: not an object of cuts", path)
+        return {}
+
+    def store(self, keys: Sequence[str], cuts: Sequence[Any]) -> Path:
+        """Keep exactly these articles' cuts (the last build's), replacing what was kept."""
+        data = json.dumps(dict(zip(keys, cuts, strict=True)), separators=(",", ":"))
+        raw = data.encode("utf-8")
+        path = self.folder / f"{hashlib.sha256(raw).hexdigest()}.json"
+        if not path.exists():
+            write_atomic(path, raw)
+        for old in self._files():
+            if old != path:
+                old.unlink(missing_ok=True)
+        return path
