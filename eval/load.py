@@ -14,6 +14,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -78,6 +79,37 @@ def rss_kib(pid: int) -> int:
 def peak_rss_kib(pid: int) -> int:
     """Sum over the process and its workers of each one's peak resident set, in KiB."""
     return sum(_status_kib(p, "VmHWM:") for p in process_tree(pid))
+
+
+def anon_kib(pid: int) -> int:
+    """Anonymous resident memory of a process and its workers, in KiB: the heap, not the
+    pages of files it maps (a build maps gigabytes of vectors that the kernel can drop)."""
+    return sum(_status_kib(p, "RssAnon:") for p in process_tree(pid))
+
+
+class PeakSampler:
+    """The largest ``anon_kib`` of a process tree, sampled every ``interval`` seconds on a
+    thread until ``stop()``: Linux keeps a high-water mark for all resident pages, mapped
+    files' included, but none for anonymous memory alone."""
+
+    def __init__(self, pid: int, interval: float = 0.25) -> None:
+        self.pid = pid
+        self.interval = interval
+        self.peak_kib = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="peak-sampler", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self.peak_kib = max(self.peak_kib, anon_kib(self.pid))
+            if self._done.wait(self.interval):
+                return
+
+    def stop(self) -> int:
+        self._done.set()
+        self._thread.join()
+        return self.peak_kib
 
 
 def pss_kib(pid: int) -> int:

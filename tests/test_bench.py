@@ -44,6 +44,7 @@ def test_bench_quick_writes_its_reports(tmp_path: Path, index_dir: Path) -> None
     assert plot.stat().st_size > 10_000
     assert report["machine"]["cores"] >= 1
     assert 0 < report["service"]["server_pss_mib"] <= report["service"]["server_peak_rss_mib"]
+    assert 0 < report["build"]["build_peak_anon_mib"] <= report["build"]["build_peak_rss_mib"]
     text = (out / "bench.md").read_text()
     assert text.startswith("Machine: ")
     assert "| torch-baseline | 16 |" in text and "| unbatched | 16 |" in text

@@ -124,7 +124,7 @@ def test_fresh_cuts_fit_and_broken_ones_do_not(seeds_dir: Path, counter: TokenCo
         offsets, groups = cut[j]
         assert len(offsets) >= 2
 
-        def with_entry(entry: object) -> list[object]:
+        def with_entry(entry: object, cut: list[object] = cut, j: int = j) -> list[object]:
             return [*cut[:j], entry, *cut[j + 1 :]]
 
         assert not fits(cut[:j] + cut[j + 1 :], len(text), segments)  # a segment missing

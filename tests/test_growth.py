@@ -72,6 +72,9 @@ def test_growth_smoke_builds_serves_and_reports(
     assert row["machine"]["cores"] >= 1 and row["machine"]["cpu"]  # and on what
     # PSS counts pages the workers share once, so it is below the summed RSS
     assert 0 < row["server_pss_mib"] <= row["server_rss_mib"]
+    # the build's heap, sampled, is part of its resident high-water mark (one process here)
+    assert 0 < row["build_peak_anon_mib"] <= row["build_peak_rss_mib"]
+    assert f"({row['build_peak_anon_mib']:,.0f})" in out.with_suffix(".md").read_text()
     # another size merged in: the first row is kept, the sizes stay in order
     assert growth.main(["--articles", "1", *args[2:], "--merge"]) == 0
     assert [r["articles"] for r in json.loads(out.read_text())] == [1, 3]
