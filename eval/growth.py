@@ -19,12 +19,16 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from eval import synth
 from eval.bench import run_build
 from eval.dataset import load as load_questions
 from eval.load import peak_rss_kib, pss_kib, rss_kib, run_load, serve
 from eval.machine import describe, short
 from eval.synth import write_corpus
-from index.store import current_generation, read_manifest
+from index import corpus as corpus_module
+from index import sentences as sentences_module
+from index.files import sha256_file, write_atomic
+from index.store import current_generation, read_manifest, seeds_fingerprint
 
 SIZES = (100, 1_000)
 REQUESTS = {1: 200, 16: 480}
@@ -61,8 +65,49 @@ def build(corpus: Path, out: Path, resume: bool = False) -> dict[str, Any]:
     }
 
 
+CORPUS_MARK = ".synthetic.json"  # not *.txt: the index never reads it
+
+
+def corpus_identity(seeds: Path, n: int, seed: int) -> dict[str, Any]:
+    """What a synthetic corpus follows from: size, seed, the seed articles and the code."""
+    code = (synth, corpus_module, sentences_module)
+    return {
+        "articles": n,
+        "seed": seed,
+        "seeds": seeds_fingerprint(seeds),
+        "code_sha256": {
+            Path(m.__file__ or "").name: sha256_file(Path(m.__file__ or "")) for m in code
+        },
+    }
+
+
+def prepare_corpus(seeds: Path, corpus: Path, n: int, seed: int, reuse: bool) -> int:
+    """The seeds plus ``n`` synthetic articles in ``corpus``; returns their words.
+
+    With ``reuse`` (a resumed run), a corpus an earlier run finished writing for the same
+    identity is kept as it is: 100,000 articles take minutes to generate and write again.
+    The mark is written last, so a run stopped while writing leaves none.
+    """
+    mark = corpus / CORPUS_MARK
+    identity = corpus_identity(seeds, n, seed)
+    if reuse and mark.is_file():
+        try:
+            found = json.loads(mark.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            found = {}
+        files = len(list(corpus.glob("*.txt")))
+        if found.get("identity") == identity and files == n + len(list(seeds.glob("*.txt"))):
+            return int(found["words"])
+    shutil.rmtree(corpus, ignore_errors=True)
+    shutil.copytree(seeds, corpus)
+    words = write_corpus(seeds, corpus, n, seed=seed).words
+    write_atomic(mark, json.dumps({"identity": identity, "words": words}).encode("utf-8"))
+    return words
+
+
 def update(seeds: Path, corpus: Path, out: Path, n: int, seed: int) -> dict[str, Any]:
     """One more article, and the index rebuilt over the cache the first build left."""
+    (corpus / CORPUS_MARK).unlink(missing_ok=True)  # no longer the corpus it names
     write_corpus(seeds, corpus, 1, seed=seed, first=n)
     built = run_build(corpus, out)
     return {"update_s": round(built.seconds, 1), "update_encoded": built.encoded}
@@ -187,8 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--resume",
         action="store_true",
-        help="with --work: reuse the vectors an earlier, stopped run of the same sizes cached "
-        "(a 100,000-article build spread over several sittings); the build time is this run's",
+        help="with --work: reuse the corpus an earlier, stopped run of the same sizes wrote "
+        "and the vectors and cuts it cached (a 100,000-article build spread over several "
+        "sittings); the build time is this run's",
     )
     args = p.parse_args(argv)
     if args.resume and args.work is None:
@@ -205,11 +251,9 @@ def main(argv: list[str] | None = None) -> int:
         work = args.work or Path(tmp)
         for n in sorted(set(args.articles)):
             corpus, index = work / f"corpus-{n}", work / f"index-{n}"
-            shutil.rmtree(corpus, ignore_errors=True)
-            shutil.copytree(args.seeds, corpus)
-            made = write_corpus(args.seeds, corpus, n, seed=args.seed)
+            words = prepare_corpus(args.seeds, corpus, n, args.seed, reuse=args.resume)
             row: dict[str, Any] = {"articles": n, "commit": _commit(), "machine": describe()}
-            row["synthetic_words"] = made.words
+            row["synthetic_words"] = words
             row |= build(corpus, index, args.resume)
             row |= serve_and_ask(index, questions)
             row |= update(args.seeds, corpus, index, n, args.seed)

@@ -83,3 +83,30 @@ def test_growth_smoke_builds_serves_and_reports(
     resumed = json.loads(out.read_text())[1]
     assert resumed["resumed"] and resumed["encoded"] == 0 and resumed["chunks"] == row["chunks"]
     assert "(resumed)" in out.with_suffix(".md").read_text()
+
+
+def test_a_resumed_run_keeps_the_corpus_an_earlier_run_finished(tmp_path: Path) -> None:
+    from eval.growth import CORPUS_MARK, prepare_corpus
+
+    corpus = tmp_path / "corpus"
+    words = prepare_corpus(SEEDS, corpus, 3, seed=0, reuse=False)
+    times = {p.name: p.stat().st_mtime_ns for p in corpus.glob("*.txt")}
+    assert len(times) == 8 and (corpus / CORPUS_MARK).is_file()
+    # resumed: nothing is written again
+    assert prepare_corpus(SEEDS, corpus, 3, seed=0, reuse=True) == words
+    assert {p.name: p.stat().st_mtime_ns for p in corpus.glob("*.txt")} == times
+    # an article missing, or another seed: written again, and the mark follows
+    min(corpus.glob("0*.txt")).unlink()
+    assert prepare_corpus(SEEDS, corpus, 3, seed=0, reuse=True) == words
+    assert len(list(corpus.glob("*.txt"))) == 8
+    before = {p.name for p in corpus.glob("*.txt")}
+    prepare_corpus(SEEDS, corpus, 3, seed=1, reuse=True)
+    assert {p.name for p in corpus.glob("*.txt")} != before
+    # the mark is trusted when resuming; without --resume the corpus is always written afresh
+    article = min(corpus.glob("0*.txt"))
+    text = article.read_text(encoding="utf-8")
+    article.write_text("edited by hand", encoding="utf-8")
+    prepare_corpus(SEEDS, corpus, 3, seed=1, reuse=True)
+    assert article.read_text(encoding="utf-8") == "edited by hand"
+    prepare_corpus(SEEDS, corpus, 3, seed=1, reuse=False)
+    assert article.read_text(encoding="utf-8") == text
