@@ -96,8 +96,10 @@ def prepare_corpus(seeds: Path, corpus: Path, n: int, seed: int, reuse: bool) ->
         except (OSError, ValueError):
             found = {}
         files = len(list(corpus.glob("*.txt")))
-        if found.get("identity") == identity and files == n + len(list(seeds.glob("*.txt"))):
-            return int(found["words"])
+        words = found.get("words") if isinstance(found, dict) else None
+        same = isinstance(found, dict) and found.get("identity") == identity
+        if same and isinstance(words, int) and files == n + len(list(seeds.glob("*.txt"))):
+            return words
     shutil.rmtree(corpus, ignore_errors=True)
     shutil.copytree(seeds, corpus)
     words = write_corpus(seeds, corpus, n, seed=seed).words
