@@ -75,8 +75,8 @@ def article_key(text: str, segments: records.Segments) -> str:
 
 def fits(cut: Any, text_length: int, segments: records.Segments) -> bool:
     """Whether ``cut`` is a well-formed cut of an article of ``text_length`` characters
-    with these segments: one entry per segment, offsets inside the text and in order,
-    every chunk a run of that segment's sentences."""
+    with these segments: one entry per segment, offsets inside the segment and the text
+    and in order, every chunk a run of that segment's sentences."""
     if not isinstance(cut, list) or len(cut) != len(segments):
         return False
     for entry, segment in zip(cut, segments, strict=True):
@@ -85,9 +85,13 @@ def fits(cut: Any, text_length: int, segments: records.Segments) -> bool:
         offsets, groups = entry
         if not isinstance(offsets, list) or not isinstance(groups, list):
             return False
-        if segment and not offsets:
+        if not segment:
+            if offsets or groups:
+                return False
+            continue
+        if not offsets:
             return False
-        at = segment[0][0] if segment else 0
+        at = segment[0][0]
         for pair in offsets:
             if not (isinstance(pair, list) and len(pair) == 2):
                 return False
@@ -95,7 +99,7 @@ def fits(cut: Any, text_length: int, segments: records.Segments) -> bool:
             if not (isinstance(start, int) and isinstance(end, int) and at <= start < end):
                 return False
             at = end
-        if at > text_length:
+        if at > min(text_length, segment[-1][1]):  # inside the text and the segment
             return False
         for pair in groups:
             if not (isinstance(pair, list) and len(pair) == 2):

@@ -132,6 +132,10 @@ def test_fresh_cuts_fit_and_broken_ones_do_not(seeds_dir: Path, counter: TokenCo
         assert not fits(with_entry([offsets, [[0, len(offsets)]]]), len(text), segments)
         assert not fits(with_entry([offsets, [[1, 0]]]), len(text), segments)
         assert not fits(with_entry(["x", groups]), len(text), segments)
+        past = [*offsets[:-1], [offsets[-1][0], segments[j][-1][1] + 1]]
+        assert not fits(with_entry([past, groups]), len(text) + 10, segments)  # past the segment
+        assert fits([*cut, [[], []]], len(text), [*segments, []])  # an empty segment, cut empty
+        assert not fits([*cut, [[[0, 1]], []]], len(text), [*segments, []])
         assert not fits(cut, offsets[-1][1] - 1, segments)  # past the end of the text
 
 
