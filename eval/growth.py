@@ -258,10 +258,12 @@ def main(argv: list[str] | None = None) -> int:
             row["synthetic_words"] = words
             row |= build(corpus, index, args.resume)
             row |= serve_and_ask(index, questions)
-            row |= update(args.seeds, corpus, index, n, args.seed)
             rows.append(row)
+            # written as soon as a size is built and served, and again with its update: a
+            # long run stopped part-way (the end of a sitting) keeps what it measured
+            text = write_reports(sorted(kept + rows, key=lambda r: int(r["articles"])), args)
+            row |= update(args.seeds, corpus, index, n, args.seed)
             print(f"{n} articles: {json.dumps(row)}", file=sys.stderr)
-            # written after every size: a long run stopped part-way keeps what it measured
             text = write_reports(sorted(kept + rows, key=lambda r: int(r["articles"])), args)
     print(text)
     print(f"\nwrote {args.out}, {args.out.with_suffix('.md')}, {args.plot}")

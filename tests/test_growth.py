@@ -110,3 +110,22 @@ def test_a_resumed_run_keeps_the_corpus_an_earlier_run_finished(tmp_path: Path) 
     assert article.read_text(encoding="utf-8") == "edited by hand"
     prepare_corpus(SEEDS, corpus, 3, seed=1, reuse=False)
     assert article.read_text(encoding="utf-8") == text
+
+
+def test_a_run_stopped_during_the_update_keeps_the_row_it_measured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from eval import growth
+
+    def killed(*_: object) -> dict[str, object]:
+        raise KeyboardInterrupt  # the sitting ended while the update was building
+
+    monkeypatch.setattr(growth, "REQUESTS", {1: 4, 16: 16})
+    monkeypatch.setattr(growth, "update", killed)
+    out, plot = tmp_path / "growth.json", tmp_path / "growth.png"
+    args = ["--articles", "2", "--seeds", str(SEEDS), "--out", str(out), "--plot", str(plot)]
+    with pytest.raises(KeyboardInterrupt):
+        growth.main(args)
+    (row,) = json.loads(out.read_text())
+    assert row["articles"] == 2 and row["levels"]["16"]["statuses"] == {"200": 16}
+    assert "update_s" not in row and "not measured" in out.with_suffix(".md").read_text()
