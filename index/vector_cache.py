@@ -22,7 +22,6 @@ is skipped with a warning, and its texts are encoded again.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 from collections.abc import Sequence
@@ -30,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.files import npy_bytes, sha256_file, write_atomic
+from index.files import identity_folder, npy_bytes, sha256_file, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -61,17 +60,8 @@ class VectorCache:
 
     def __init__(self, root: Path, model: str, weights: str, dimension: int) -> None:
         identity = {"model": model, "weights_sha256": weights, "dimension": dimension}
-        key = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
-        self.folder = root / key
+        self.folder = identity_folder(root, identity, IDENTITY)
         self.dimension = dimension
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / IDENTITY
-        if path.exists():
-            found = json.loads(path.read_text(encoding="utf-8"))
-            if found != identity:
-                raise ValueError(f"{path} names {found}, not {identity}: remove the folder")
-        else:
-            write_atomic(path, json.dumps(identity, indent=2).encode("utf-8"))
 
     def segments(self) -> list[Path]:
         return sorted(p for p in self.folder.iterdir() if _SEGMENT.match(p.name))
