@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
                 encoder.weights_sha256(),
                 encoder.dimension,
             )
-        for name in ("index.build", "index.records"):  # progress of a long build
+        for name in ("index.build", "index.cut_cache"):  # progress of a long build
             logging.getLogger(name).setLevel(logging.INFO)
         report = build_index(
             args.seeds,

@@ -26,7 +26,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +138,28 @@ class CutCache:
                 return cuts
             log.warning("skipping %s: not an object of cuts", path)
         return {}
+
+    def cut_all(
+        self,
+        jobs: list[tuple[str, records.Segments]],
+        cut: Callable[[list[tuple[str, records.Segments]]], list[Any]],
+    ) -> list[Any]:
+        """Each job's (text, segments) cut: kept when it fits, else made by ``cut`` (which
+        gets only the jobs that need it), then all of them kept for the next build."""
+        keys = [article_key(text, segments) for text, segments in jobs]
+        kept = self.load()
+        cuts = [kept.get(key) for key in keys]
+        missing = [
+            i
+            for i, (found, (text, segments)) in enumerate(zip(cuts, jobs, strict=True))
+            if found is None or not fits(found, len(text), segments)
+        ]
+        for i, made in zip(missing, cut([jobs[i] for i in missing]), strict=True):
+            cuts[i] = made
+        if missing or set(kept) != set(keys):
+            self.store(keys, cuts)
+        log.info("cut %d of %d articles; the rest were cached", len(missing), len(jobs))
+        return cuts
 
     def store(self, keys: Sequence[str], cuts: Sequence[Any]) -> Path:
         """Keep exactly these articles' cuts (the last build's), replacing what was kept."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -14,8 +13,6 @@ from index.types import Chunk, Document, Sentence, Span
 
 if TYPE_CHECKING:
     from index.cut_cache import CutCache
-
-log = logging.getLogger(__name__)
 
 # Below this many articles one process cuts them: starting workers costs more than it saves.
 PARALLEL_MIN_DOCS = 200
@@ -74,23 +71,7 @@ def _cut_all(
     jobs = [(d.text, [[(s.start, s.end) for s in seg] for seg in d.segments]) for d in docs]
     if cache is None:
         return _cut_jobs(jobs, counter, workers)
-    from index.cut_cache import article_key, fits
-
-    keys = [article_key(text, segments) for text, segments in jobs]
-    kept = cache.load()
-    cuts: list[_Cut | None] = []
-    for key, (text, segments) in zip(keys, jobs, strict=True):
-        cut = kept.get(key)
-        cuts.append(cut if cut is not None and fits(cut, len(text), segments) else None)
-    missing = [i for i, cut in enumerate(cuts) if cut is None]
-    made = _cut_jobs([jobs[i] for i in missing], counter, workers)
-    for i, cut in zip(missing, made, strict=True):
-        cuts[i] = cut
-    done = [cut for cut in cuts if cut is not None]
-    if missing or set(kept) != set(keys):
-        cache.store(keys, done)
-    log.info("cut %d of %d articles; the rest were cached", len(missing), len(jobs))
-    return done
+    return cache.cut_all(jobs, lambda missing: _cut_jobs(missing, counter, workers))
 
 
 def build_records(
