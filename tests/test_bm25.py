@@ -12,16 +12,15 @@ import numpy as np
 
 from index.bm25 import FILES, Bm25
 from index.text import terms
+from tests.conftest import ROOT, SEEDS
 
-ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT / "seeds"
 QUESTIONS = ["How much is Microsoft investing in Japan?", "who runs the company", "AI data centers"]
 
 
 def _texts() -> list[str]:
     return [
         line
-        for path in sorted(SEED.glob("*.txt"))
+        for path in sorted(SEEDS.glob("*.txt"))
         for line in path.read_text(encoding="utf-8").splitlines()
     ]
 

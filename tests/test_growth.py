@@ -10,8 +10,7 @@ import pytest
 
 from eval.synth import SEED_NAMES, articles, write_corpus
 from index.corpus import parse_document, read_corpus, sentences_of
-
-SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+from tests.conftest import SEEDS
 
 
 def test_articles_are_reproducible_and_vary_with_the_seed() -> None:
