@@ -12,7 +12,10 @@ Bounded and local (127.0.0.1 only): an in-process floor (the torch encoder on on
 - ``one-process``: the shipped defaults in a single process (RAG_WORKERS=1);
 - ``service``: the shipped defaults (int8 ONNX encoder, micro-batching, two processes).
 
-Then cold start, index build time and peak memory. The load generator (aiohttp) runs in
+All four run at once and take turns: each level's load runs ``--load-rounds`` times
+(default 3) per set-up, the set-ups one after another within a round, so a ratio compares
+set-ups measured minutes apart at most, not a whole benchmark apart on a VM whose speed
+drifts. Then cold start, index build time and peak memory. The load generator (aiohttp) runs in
 this process and its own CPU per request is reported: on a 2-core machine it competes with
 the server. Prints one Markdown table, writes JSON and a latency-vs-concurrency PNG.
 """
@@ -28,15 +31,26 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from eval.dataset import load as load_questions
-from eval.load import PeakSampler, cpu_seconds, peak_rss_kib, pss_kib, run_load, serve
+from eval.load import (
+    LoadResult,
+    PeakSampler,
+    cpu_seconds,
+    peak_rss_kib,
+    pooled_summary,
+    pss_kib,
+    run_load,
+    serve,
+)
 from eval.machine import describe, short
 
 LEVELS = {1: 300, 4: 400, 16: 800, 64: 1280}  # concurrency -> requests (fixed counts)
+QUICK_LEVELS = {1: 20, 4: 20, 16: 32, 64: 64}  # --quick: a smoke run
 MODES = {
     "torch-baseline": {
         "RAG_ENCODER_BACKEND": "torch",
@@ -119,21 +133,55 @@ def build_cost(seeds: Path) -> dict[str, float]:
     }
 
 
-def serve_and_load(env: dict[str, str], questions: list[str]) -> dict[str, Any]:
-    with serve({**env, "RAG_EMBED_CACHE_SIZE": "0"}) as srv:
-        run_load(srv.url, 40, 4, questions)  # warm-up
-        levels = {}
+def serve_and_load(
+    setups: dict[str, dict[str, str]], questions: list[str], rounds: int
+) -> dict[str, dict[str, Any]]:
+    """Every set-up served at once, each level's loads interleaved round by round.
+
+    The machines here are shared VMs whose speed drifts by tens of percent within minutes:
+    set-ups loaded one after another measured the drift as much as the code. Here each
+    round loads every set-up in turn (the order rotating from round to round), so the
+    set-ups meet the same moments, and the rounds are pooled (``pooled_summary``). The
+    servers start one after another (cold start measured with the others idle) and wait
+    idle while another is loaded.
+    """
+    with ExitStack() as stack:
+        servers = {}
+        for mode, env in setups.items():
+            srv = stack.enter_context(serve({**env, "RAG_EMBED_CACHE_SIZE": "0"}))
+            run_load(srv.url, 40, 4, questions)  # warm-up
+            servers[mode] = srv
+        modes = list(setups)
+        runs: dict[tuple[str, int], list[tuple[LoadResult, float]]] = {}
         for clients, n in LEVELS.items():
-            cpu0 = cpu_seconds(srv.proc.pid)
-            summary = run_load(srv.url, n, clients, questions).summary()
-            server_cpu = 1000 * (cpu_seconds(srv.proc.pid) - cpu0) / n
-            levels[str(clients)] = {**summary, "server_cpu_ms_per_request": round(server_cpu, 3)}
-        return {
-            "cold_start_s": round(srv.started_s, 2),
-            "levels": levels,
-            "server_peak_rss_mib": round(peak_rss_kib(srv.proc.pid) / 1024, 1),
-            "server_pss_mib": round(pss_kib(srv.proc.pid) / 1024, 1),
-        }
+            for r in range(rounds):
+                for mode in modes[r % len(modes) :] + modes[: r % len(modes)]:
+                    pid = servers[mode].proc.pid
+                    cpu0 = cpu_seconds(pid)
+                    result = run_load(servers[mode].url, n, clients, questions)
+                    runs.setdefault((mode, clients), []).append((result, cpu_seconds(pid) - cpu0))
+        report = {}
+        for mode, srv in servers.items():
+            levels = {}
+            for clients in LEVELS:
+                summary = pooled_summary([result for result, _ in runs[mode, clients]])
+                cpu_s = sum(cpu for _, cpu in runs[mode, clients])
+                server_cpu = round(1000 * cpu_s / summary["requests"], 3)
+                levels[str(clients)] = {**summary, "server_cpu_ms_per_request": server_cpu}
+            report[mode] = {
+                "cold_start_s": round(srv.started_s, 2),
+                "levels": levels,
+                "server_peak_rss_mib": round(peak_rss_kib(srv.proc.pid) / 1024, 1),
+                "server_pss_mib": round(pss_kib(srv.proc.pid) / 1024, 1),
+            }
+        return report
+
+
+def paired(report: dict[str, Any], mode: str, other: str, level: str = "16") -> list[float]:
+    """``mode``'s requests/s over ``other``'s, round by round (the two ran minutes apart at
+    most): the spread of a ratio, where a ratio of medians would hide it."""
+    ours, theirs = (report[m]["levels"][level]["rps_rounds"] for m in (mode, other))
+    return [a / b for a, b in zip(ours, theirs, strict=True) if b]
 
 
 def table(report: dict[str, Any]) -> str:
@@ -159,15 +207,19 @@ def table(report: dict[str, Any]) -> str:
                 f"{bad or 0} |"
             )
     svc, base = report["service"], report["torch-baseline"]
-    at16 = {m: report[m]["levels"]["16"] for m in MODES}
+    rounds = report["load_rounds"]
     lines += [
+        "",
+        f"Requests are summed over {rounds} round(s) per level, the set-ups taking turns in "
+        "each; req/s is the median round's, latencies are of all rounds' requests pooled.",
         "",
         f"- 1 client: `/ask` p50 = **{svc['levels']['1']['p50_ms'] / f['floor_ms']:.2f} x** "
         "the in-process torch floor (the whole answer, reading included)",
-        f"- 16 clients: the service does **{at16['service']['rps'] / at16['torch-baseline']['rps']:.2f} x** "
-        f"the torch one-request-at-a-time baseline's requests/s, p95 {at16['service']['p95_ms']:.1f} ms; "
-        f"{at16['service']['rps'] / at16['unbatched']['rps']:.2f} x the same pipeline unbatched; "
-        f"one process: {at16['one-process']['rps'] / at16['torch-baseline']['rps']:.2f} x the torch baseline",
+        f"- 16 clients: the service does **{_ratio(report, 'service', 'torch-baseline')}** "
+        f"the torch one-request-at-a-time baseline's requests/s, p95 "
+        f"{svc['levels']['16']['p95_ms']:.1f} ms; {_ratio(report, 'service', 'unbatched')} the "
+        f"same pipeline unbatched; one process: {_ratio(report, 'one-process', 'torch-baseline')} "
+        "the torch baseline",
         f"- cold start to /readyz 200: {svc['cold_start_s']:.2f} s (torch baseline "
         f"{base['cold_start_s']:.2f} s, one process {report['one-process']['cold_start_s']:.2f} s); "
         f"server peak RSS {svc['server_peak_rss_mib']:.0f} MiB (torch {base['server_peak_rss_mib']:.0f} MiB), "
@@ -176,6 +228,13 @@ def table(report: dict[str, Any]) -> str:
         f"{report['build']['build_peak_rss_mib']:.0f} MiB" + _anon(report["build"]),
     ]
     return "\n".join(lines)
+
+
+def _ratio(report: dict[str, Any], mode: str, other: str) -> str:
+    """The median round's ratio at 16 clients, with the range where there were several."""
+    ratios = paired(report, mode, other)
+    text = f"{statistics.median(ratios):.2f} x"
+    return text if len(ratios) == 1 else f"{text} ({min(ratios):.2f}-{max(ratios):.2f})"
 
 
 def _anon(build: dict[str, Any]) -> str:
@@ -229,10 +288,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=300, help="in-process floor repetitions")
     p.add_argument("--out", type=Path, default=Path("reports"))
     p.add_argument("--plot", type=Path, default=Path("docs/latency.png"))
+    p.add_argument(
+        "--load-rounds",
+        type=int,
+        default=3,
+        help="rounds of every level's load, the set-ups taking turns within each (1-10)",
+    )
     p.add_argument("--quick", action="store_true", help="tiny request counts (a smoke run)")
     args = p.parse_args(argv)
+    if not 1 <= args.load_rounds <= 10:
+        p.error("--load-rounds must be 1-10")
     if args.quick:
-        LEVELS.update({1: 20, 4: 20, 16: 32, 64: 64})
+        LEVELS.update(QUICK_LEVELS)
     questions = [it.question for it in load_questions()]
     torch_build = [sys.executable, "-m", "index", "build", "--if-stale", "--backend", "torch"]
     subprocess.run(  # noqa: S603 - our own interpreter and module, no shell
@@ -242,9 +309,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     report: dict[str, Any] = {"rounds": args.rounds, "machine": describe()}
     report["floor"] = floor_ms(args.index, questions, args.rounds)
-    for mode, env in MODES.items():
-        index = args.torch_index if env.get("RAG_ENCODER_BACKEND") == "torch" else args.index
-        report[mode] = serve_and_load({**env, "RAG_INDEX_DIR": str(index)}, questions)
+    setups = {
+        mode: {
+            **env,
+            "RAG_INDEX_DIR": str(
+                args.torch_index if env.get("RAG_ENCODER_BACKEND") == "torch" else args.index
+            ),
+        }
+        for mode, env in MODES.items()
+    }
+    report["load_rounds"] = args.load_rounds
+    report |= serve_and_load(setups, questions, args.load_rounds)
     report["build"] = build_cost(args.seeds)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "bench.json").write_text(json.dumps(report, indent=2))

@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -21,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -217,6 +219,35 @@ class LoadResult:
             "client_cpu_ms_per_request": round(1000 * self.client_cpu_s / self.requests, 3),
             "statuses": self.statuses,
         }
+
+
+def pooled_summary(results: Sequence[LoadResult]) -> dict[str, Any]:
+    """One summary of several rounds of the same load, run at different moments.
+
+    Percentiles are of every request's latency pooled; requests/s is the median round's,
+    with each round's listed, so one round that met a busy neighbour moves neither much.
+    """
+    if not results:
+        raise ValueError("no rounds to summarise")
+    latencies = [ms for r in results for ms in r.latencies_ms]
+    requests = sum(r.requests for r in results)
+    statuses: Counter[str] = Counter()
+    for r in results:
+        statuses.update(r.statuses)
+    return {
+        "requests": requests,
+        "concurrency": results[0].concurrency,
+        "rounds": len(results),
+        "rps": round(statistics.median(r.rps for r in results), 1),
+        "rps_rounds": [round(r.rps, 1) for r in results],
+        "p50_ms": round(percentile(latencies, 50), 2),
+        "p95_ms": round(percentile(latencies, 95), 2),
+        "p99_ms": round(percentile(latencies, 99), 2),
+        "client_cpu_ms_per_request": round(
+            1000 * sum(r.client_cpu_s for r in results) / requests, 3
+        ),
+        "statuses": dict(statuses),
+    }
 
 
 async def _load(url: str, questions: Sequence[str], n: int, concurrency: int) -> LoadResult:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.bench import main
+from eval.bench import QUICK_LEVELS, main
 
 pytestmark = pytest.mark.integration
 
@@ -20,6 +20,8 @@ def test_bench_quick_writes_its_reports(tmp_path: Path, index_dir: Path) -> None
                 "--quick",
                 "--rounds",
                 "10",
+                "--load-rounds",
+                "2",
                 "--index",
                 str(index_dir),
                 "--torch-index",
@@ -35,8 +37,11 @@ def test_bench_quick_writes_its_reports(tmp_path: Path, index_dir: Path) -> None
     report = json.loads((out / "bench.json").read_text())
     for mode in ("torch-baseline", "unbatched", "one-process", "service"):
         assert set(report[mode]["levels"]) == {"1", "4", "16", "64"}
-        for level in report[mode]["levels"].values():
+        for clients, level in report[mode]["levels"].items():
             assert level["statuses"] == {"200": level["requests"]}
+            # two interleaved rounds of the quick level's fixed count, pooled
+            assert level["rounds"] == 2 and len(level["rps_rounds"]) == 2
+            assert level["requests"] == 2 * QUICK_LEVELS[int(clients)]
             assert level["server_cpu_ms_per_request"] > 0
     # the baseline really ran the torch encoder: its index was built for it
     assert (tmp_path / "torch-index" / "CURRENT").is_file()
@@ -48,3 +53,4 @@ def test_bench_quick_writes_its_reports(tmp_path: Path, index_dir: Path) -> None
     text = (out / "bench.md").read_text()
     assert text.startswith("Machine: ")
     assert "| torch-baseline | 16 |" in text and "| unbatched | 16 |" in text
+    assert "summed over 2 round(s) per level" in text
