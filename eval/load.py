@@ -207,18 +207,8 @@ class LoadResult:
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
-    def summary(self) -> dict[str, float | int | dict[str, int]]:
-        return {
-            "requests": self.requests,
-            "concurrency": self.concurrency,
-            "seconds": round(self.seconds, 3),
-            "rps": round(self.rps, 1),
-            "p50_ms": round(percentile(self.latencies_ms, 50), 2),
-            "p95_ms": round(percentile(self.latencies_ms, 95), 2),
-            "p99_ms": round(percentile(self.latencies_ms, 99), 2),
-            "client_cpu_ms_per_request": round(1000 * self.client_cpu_s / self.requests, 3),
-            "statuses": self.statuses,
-        }
+    def summary(self) -> dict[str, Any]:
+        return {"seconds": round(self.seconds, 3), **pooled_summary([self])}
 
 
 def pooled_summary(results: Sequence[LoadResult]) -> dict[str, Any]:
