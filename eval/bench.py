@@ -17,7 +17,8 @@ All four run at once and take turns: each level's load runs ``--load-rounds`` ti
 set-ups measured minutes apart at most, not a whole benchmark apart on a VM whose speed
 drifts. Then cold start, index build time and peak memory. The load generator (aiohttp)
 runs in this process and its own CPU per request is reported: on a 2-core machine it
-competes with the server. Prints one Markdown table, writes JSON and a latency-vs-concurrency PNG.
+competes with the server. Prints one Markdown table, writes JSON and a
+latency-vs-concurrency PNG.
 """
 
 from __future__ import annotations
