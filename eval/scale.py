@@ -83,7 +83,6 @@ def bm25_curve(seeds: Path, sizes: tuple[int, ...], n_queries: int) -> list[dict
     from index.bm25 import Bm25
     from index.corpus import read_corpus, sentences_of
     from index.text import terms
-    from service.retrieve import top_positive
 
     pool = [s.text for d in read_corpus(seeds) for s in sentences_of(d)]
     rng = random.Random(3)  # noqa: S311 - reproducible test data, not security
@@ -97,7 +96,7 @@ def bm25_curve(seeds: Path, sizes: tuple[int, ...], n_queries: int) -> list[dict
         times = []
         for q in queries:
             t0 = time.perf_counter()
-            top_positive(bm.scores(q), 50)
+            bm.top(q, 50)
             times.append((time.perf_counter() - t0) * 1000)
         rows.append(
             {

@@ -33,6 +33,22 @@ FILES = (
 _EMPTY = "\x00"  # stands in for a text with no terms: bm25s wants at least one token each
 
 
+def top_indices(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` highest scores, best first, ties by index: O(n), not a full sort."""
+    k = min(k, scores.shape[0])
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if k < scores.shape[0]:
+        # argpartition keeps an arbitrary few of the scores tied with the k-th: keep the
+        # lowest indices among them, so that ties break by index across the cut too.
+        kth = scores[np.argpartition(-scores, k - 1)[k - 1]]
+        above = np.flatnonzero(scores > kth)
+        part = np.concatenate([above, np.flatnonzero(scores == kth)[: k - len(above)]])
+    else:
+        part = np.arange(k)
+    return part[np.lexsort((part, -scores[part]))]
+
+
 class Bm25:
     """A score per text for a question's terms (0 where none of them occurs)."""
 
@@ -83,3 +99,35 @@ class Bm25:
         if not q:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(q), dtype=np.float32)
+
+    def top(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` best texts holding any of the question's terms and their scores, best
+        first, ties by index: the head of ``scores``'s ranking, without its zeros.
+
+        A question's common words touch most texts (61% of 911,000 chunks at 100,000
+        articles), so ranking every positive score cost more than scoring. The texts that
+        hold its rarest term (at least ``k`` of them) are real texts with their full
+        scores: the k-th best of those is a floor under the k-th best of all, and only the
+        texts at or above it are ranked (12.8 -> 7.3 ms for the top 200 of 3.4 million
+        sentences). Every text scoring at the k-th best is kept, so ties cut the same way.
+        """
+        q = [t for t in terms(query) if t in self._vocab]
+        k = min(k, self.size)
+        if not q or k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        scores = np.asarray(self._bm25.get_scores(q), dtype=np.float32)
+        indices, indptr = self._bm25.scores["indices"], self._bm25.scores["indptr"]
+        floor = np.float32(0)
+        columns = sorted(
+            (int(indptr[i + 1] - indptr[i]), i) for i in set(self._bm25.get_tokens_ids(q))
+        )
+        for length, i in columns:
+            if length >= k:
+                held = scores[indices[indptr[i] : indptr[i + 1]]]
+                floor = held[np.argpartition(-held, k - 1)[k - 1]]
+                break
+        # BM25 weights are positive (idf > 0), so the floor is too when a column was long
+        # enough; without one, every positive score is a candidate.
+        candidates = np.flatnonzero(scores >= floor) if floor > 0 else np.flatnonzero(scores > 0)
+        best = candidates[top_indices(scores[candidates], k)]
+        return best, scores[best]

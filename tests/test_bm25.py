@@ -10,7 +10,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from index.bm25 import FILES, Bm25
+from index.bm25 import FILES, Bm25, top_indices
 from index.text import terms
 from tests.conftest import ROOT, SEEDS
 
@@ -54,3 +54,45 @@ def test_files_do_not_depend_on_string_hashing(tmp_path: Path) -> None:
         )
     for name in FILES:
         assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
+
+
+def test_top_indices_matches_a_full_sort() -> None:
+    scores = np.array([0.1, 3.0, 3.0, -1.0, 2.0], dtype=np.float32)
+    assert top_indices(scores, 3).tolist() == [1, 2, 4]
+    assert top_indices(scores, 10).tolist() == [1, 2, 4, 0, 3]
+    assert top_indices(scores, 0).tolist() == []
+    tied = np.array([1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0], dtype=np.float32)
+    assert top_indices(tied, 3).tolist() == [1, 0, 2]  # ties at the cut: the lowest indices
+
+
+def _full_ranking(bm: Bm25, query: str, k: int) -> list[int]:
+    scores = bm.scores(query)
+    return [i for i in top_indices(scores, k).tolist() if scores[i] > 0]
+
+
+def test_top_is_the_head_of_the_full_ranking_without_its_zeros() -> None:
+    # Few words over many short texts: long columns, many equal scores (the same words in
+    # texts of the same length), and every k from none to more than the texts holding them.
+    rng = np.random.default_rng(5)
+    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
+    weights = np.array([30, 20, 10, 5, 3, 2, 1, 0.5])
+    corpus = [
+        [str(w) for w in rng.choice(words, size=rng.integers(0, 6), p=weights / weights.sum())]
+        for _ in range(3000)
+    ]
+    bm = Bm25.build(corpus)
+    queries = ["hotel", "golf hotel", "alpha bravo", "alpha alpha hotel", "delta echo golf", "zulu"]
+    for q in queries:
+        for k in (0, 1, 7, 50, 200, 2999, 3000, 5000):
+            ids, scores = bm.top(q, k)
+            assert ids.tolist() == _full_ranking(bm, q, k), (q, k)
+            assert np.array_equal(scores, bm.scores(q)[ids])
+            assert (scores > 0).all()
+    assert bm.top("zulu", 10)[0].tolist() == []  # no term of the question is indexed
+
+
+def test_top_on_the_seed_sentences_is_the_full_ranking() -> None:
+    bm = Bm25.build([terms(t) for t in _texts()])
+    for q in [*QUESTIONS, "Microsoft Microsoft", "the a of", "data center power in Japan 2025"]:
+        for k in (1, 5, 50, 200):
+            assert bm.top(q, k)[0].tolist() == _full_ranking(bm, q, k), (q, k)

@@ -209,28 +209,6 @@ def test_index_type_follows_the_size() -> None:
     assert (got[:, 0] == np.arange(50)).mean() >= 0.95
 
 
-def test_top_indices_matches_a_full_sort() -> None:
-    from service.retrieve import top_indices
-
-    scores = np.array([0.1, 3.0, 3.0, -1.0, 2.0], dtype=np.float32)
-    assert top_indices(scores, 3).tolist() == [1, 2, 4]
-    assert top_indices(scores, 10).tolist() == [1, 2, 4, 0, 3]
-    assert top_indices(scores, 0).tolist() == []
-    tied = np.array([1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0], dtype=np.float32)
-    assert top_indices(tied, 3).tolist() == [1, 0, 2]  # ties at the cut: the lowest indices
-
-
-def test_top_positive_is_the_full_ranking_without_its_non_positive_scores() -> None:
-    from service.retrieve import top_indices, top_positive
-
-    rng = np.random.default_rng(5)
-    scores = rng.choice([0.0, 0.0, 0.0, 1.5, 2.0, 0.7], size=2000).astype(np.float32)
-    for k in (0, 1, 10, 300, 5000):
-        full = [i for i in top_indices(scores, k).tolist() if scores[i] > 0]
-        assert top_positive(scores, k).tolist() == full
-    assert top_positive(np.zeros(10, dtype=np.float32), 5).tolist() == []
-
-
 def test_large_indexes_are_ivf_for_chunks_and_sentences_and_load_back(
     tmp_path: Path, seeds_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
