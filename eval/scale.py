@@ -157,7 +157,10 @@ def main(argv: list[str] | None = None) -> int:
 
     store = load(args.index, model=read_manifest(args.index)["model"], dimension=384)
     base = np.vstack(
-        [store.sentence_vectors, store.chunk_index.reconstruct_n(0, store.chunk_index.ntotal)]
+        [
+            store.sentence_index.reconstruct_n(0, store.sentence_index.ntotal),
+            store.chunk_index.reconstruct_n(0, store.chunk_index.ntotal),
+        ]
     )
     report = {
         "faiss": faiss_curve(base.astype(np.float32), tuple(args.sizes), args.queries),

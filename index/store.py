@@ -4,14 +4,14 @@ Layout of ``out_dir``::
 
     CURRENT                 name of the live generation (replaced atomically)
     gen-<time>-<hash>/      one complete, immutable build
-        manifest.json       format, model, dimension, chunking, counts, sha256 of every file
+        manifest.json       format, model, dimension, chunking, counts, BLAKE3 of every file
         documents.jsonl     metadata and full original text of each article
         sentence_spans.npy, sentence_chunks.npy, sentence_chunk_offsets.npy, chunk_spans.npy
                             sentences and chunks as integer columns: article, offsets,
                             owning chunks, sentence runs (text is sliced from the article)
         chunks.faiss        inner-product index over chunk vectors
-        sentences.faiss     the same over sentence vectors (flat, or IVF when large)
-        sentences.npy       sentence vectors (float32, loaded with allow_pickle=False)
+        sentences.faiss     the same over sentence vectors (flat, or IVF when large); the
+                            reader reads a sentence's vector back from it by id
         lexicon.json, sentence_words.npy, sentence_word_offsets.npy
                             every sentence's words as ids into one vocabulary
         bm25-chunks/, bm25-sentences/
@@ -33,13 +33,14 @@ import os
 import secrets
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import faiss
 import numpy as np
+import orjson
 
 from index import bm25 as bm25_files
 from index import lexicon as lexicon_files
@@ -49,9 +50,9 @@ from index.chunk import ChunkParams
 from index.corpus_words import FILE as CORPUS_WORDS
 from index.corpus_words import CorpusWords
 from index.files import (
+    blake3_file,
     fsync_dir,
     fsync_file,
-    save_npy,
     sha256_file,
     write_atomic,
     write_atomic_with,
@@ -74,8 +75,10 @@ from index.types import METADATA_FIELDS, Chunk, Document, Sentence
 log = logging.getLogger(__name__)
 
 # 3: sentences get their own FAISS index; 4: words and BM25 built in; 5: corpus word
-# statistics, and sentences and chunks as integer columns instead of JSON lines
-FORMAT_VERSION = 5
+# statistics, and sentences and chunks as integer columns instead of JSON lines; 6: no
+# sentences.npy (the sentence index holds the same vectors: IVF keeps a map from id to
+# list), and files listed by BLAKE3, not SHA-256
+FORMAT_VERSION = 6
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,6 @@ class IndexStore:
     chunks: ChunkTable
     sentences: SentenceTable
     chunk_index: faiss.Index
-    sentence_vectors: np.ndarray  # the reader scores retrieved sentences by these
     sentence_index: faiss.Index  # retrieval's sentence-level view: flat, or IVF when large
     lexicon: Lexicon  # every sentence's words, tokenized when the index was built
     corpus_words: CorpusWords  # lower-case words and letter-run counts, counted at build
@@ -145,6 +147,17 @@ class IndexStore:
         scores, ids = self.chunk_index.search(query.reshape(1, -1).astype(np.float32), k)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
+    def sentence_vectors(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """The vectors of sentences ``ids`` (float32, one row each), as stored in the
+        sentence index: the reader scores retrieved sentences by them. Read from its mapped
+        file (the flat array, or IVF lists through their id map), never a second copy."""
+        rows = np.asarray(ids, dtype=np.int64).reshape(-1)
+        if rows.size == 0:
+            return np.zeros((0, self.sentence_index.d), dtype=np.float32)
+        if rows.min() < 0 or rows.max() >= self.sentence_index.ntotal:
+            raise IndexError(f"sentence ids must be in 0..{self.sentence_index.ntotal - 1}")
+        return np.asarray(self.sentence_index.reconstruct_batch(rows), dtype=np.float32)
+
     def search_sentences(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top ``k`` sentences by inner product: (ids, scores), best first, no -1 ids."""
         k = max(0, min(k, self.sentence_index.ntotal))
@@ -162,7 +175,6 @@ REQUIRED_FILES = (
     *tables.FILES,
     "chunks.faiss",
     "sentences.faiss",
-    "sentences.npy",
     *lexicon_files.FILES,
     CORPUS_WORDS,
     *(f"{folder}/{name}" for folder in (CHUNK_BM25, SENTENCE_BM25) for name in bm25_files.FILES),
@@ -208,7 +220,9 @@ def make_index(
     """Exact inner product while small; past ``flat_limit`` an IVF index (nlist = 4 sqrt n)
     whose nprobe is raised until recall@10 against exact search reaches 0.97, measured.
 
-    The choice, its parameters and the measured recall go into the manifest.
+    The choice, its parameters and the measured recall go into the manifest. An IVF index
+    keeps a map from id to list (8 bytes a vector), so a vector can be read back by id:
+    the vectors are stored once, in the index, not again beside it.
     """
     n, dim = vectors.shape
     if n <= (FLAT_LIMIT if flat_limit is None else flat_limit):
@@ -221,6 +235,7 @@ def make_index(
     rng = np.random.default_rng(0)
     ivf.train(vectors[rng.choice(n, size=min(n, nlist * 64), replace=False)])
     ivf.add(vectors)
+    ivf.make_direct_map()
     queries, kth = probe_set(vectors, rng)
     nprobe, recall = 16, 0.0
     while True:
@@ -274,12 +289,17 @@ def save(
     staging.mkdir()
     files: dict[str, dict[str, Any]] = {}
 
+    def listed(fname: str) -> None:
+        path = staging / fname
+        files[fname] = {"blake3": blake3_file(path), "bytes": path.stat().st_size}
+
     def put(fname: str, data: bytes) -> None:
-        files[fname] = {"sha256": write_atomic(staging / fname, data), "bytes": len(data)}
+        write_atomic(staging / fname, data)
+        listed(fname)
 
     def put_with(fname: str, write: Callable[[Path], object]) -> None:
-        sha = write_atomic_with(staging / fname, write)
-        files[fname] = {"sha256": sha, "bytes": (staging / fname).stat().st_size}
+        write_atomic_with(staging / fname, write)
+        listed(fname)
 
     try:
         # Each file is written as soon as it is made and then let go, the FAISS indexes one
@@ -293,7 +313,6 @@ def save(
 
         put_index("chunks.faiss", chunk_vectors)
         put_index("sentences.faiss", sentence_vectors)
-        put_with("sentences.npy", lambda tmp: save_npy(tmp, sentence_vectors))
         payloads = {
             "documents.jsonl": _jsonl(
                 [
@@ -327,10 +346,7 @@ def save(
         for folder, bm25 in bm25_indexes.items():
             for path in bm25.save(staging / folder):
                 fsync_file(path)
-                files[f"{folder}/{path.name}"] = {
-                    "sha256": sha256_file(path),
-                    "bytes": path.stat().st_size,
-                }
+                listed(f"{folder}/{path.name}")
             fsync_dir(staging / folder)
         manifest = {
             "format_version": FORMAT_VERSION,
@@ -409,9 +425,10 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
     """Load the live generation after checking every file against the manifest."""
     gen = current_generation(out_dir)
     manifest = manifest_of(gen)
-    problems = []
     if manifest.get("format_version") != FORMAT_VERSION:
-        problems.append(f"format {manifest.get('format_version')}, expected {FORMAT_VERSION}")
+        # (an older format lists its files differently: no use checking them one by one)
+        raise refused(gen, [f"format {manifest.get('format_version')}, expected {FORMAT_VERSION}"])
+    problems = []
     if manifest.get("model") != model:
         problems.append(f"built with model {manifest.get('model')}, expected {model}")
     if manifest.get("dimension") != dimension:
@@ -436,10 +453,6 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
         ) from exc
     index = _read_faiss(gen / "chunks.faiss", manifest.get("faiss", {}))
     sentence_index = _read_faiss(gen / "sentences.faiss", manifest.get("faiss_sentences", {}))
-    # Mapped, not read: the reader touches a few dozen rows per question, the sentence
-    # index holds its own copy for search, and worker processes share the pages.
-    # (np.asarray: the same pages, without np.memmap's Python-level indexing.)
-    vectors = np.asarray(np.load(gen / "sentences.npy", allow_pickle=False, mmap_mode="r"))
     try:
         lexicon = Lexicon.read(gen)
         corpus_words = CorpusWords.read(gen / CORPUS_WORDS)
@@ -456,7 +469,6 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
         (len(chunks), counts.get("chunks"), "chunks"),
         (index.ntotal, counts.get("chunks"), "FAISS vectors"),
         (len(sentences), counts.get("sentences"), "sentences"),
-        (vectors.shape[0], counts.get("sentences"), "sentence vectors"),
         (sentence_index.ntotal, counts.get("sentences"), "sentence FAISS vectors"),
         (len(lexicon), counts.get("sentences"), "sentence word lists"),
         (chunk_bm25.size, counts.get("chunks"), "chunk BM25 rows"),
@@ -468,12 +480,7 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
                 f"{what}: {got} on disk, manifest says {want}; {REBUILD_HINT}",
                 f"{what}: count differs from the manifest",
             )
-    if (
-        index.d != dimension
-        or sentence_index.d != dimension
-        or vectors.ndim != 2
-        or vectors.shape[1] != dimension
-    ):
+    if index.d != dimension or sentence_index.d != dimension:
         raise IndexLoadError(
             f"vectors are not {dimension}-d; {REBUILD_HINT}",
             "vector dimension differs from the model's",
@@ -485,7 +492,6 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
         chunks,
         sentences,
         index,
-        vectors,
         sentence_index,
         lexicon,
         corpus_words,
@@ -524,9 +530,10 @@ def _read_faiss(path: Path, info: dict[str, Any]) -> faiss.Index:
 
 
 def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    """The rows one at a time: a large index never holds every row's dict at once."""
+    """The rows one at a time: a large index never holds every row's dict at once (orjson:
+    the same objects as ``json``, in about half the time)."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            yield from (json.loads(line) for line in fh if line.strip())
+        with open(path, "rb") as fh:
+            yield from (orjson.loads(line) for line in fh if line.strip())
     except (OSError, ValueError) as exc:
         raise IndexLoadError(f"cannot read {path} ({exc}); {REBUILD_HINT}") from exc

@@ -198,7 +198,7 @@ class Reader:
         if not retrieval:
             return []
         ids = sorted(retrieval)
-        dense = self.store.sentence_vectors[ids] @ query_vector.astype(np.float32)
+        dense = self.store.sentence_vectors(ids) @ query_vector.astype(np.float32)
         qlist = words(q.text)
         qwords, qjoined = frozenset(qlist), " ".join(qlist)
         entity_words = [w for e in q.entities for w in words(e)]

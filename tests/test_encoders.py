@@ -109,5 +109,5 @@ def test_an_index_sentence_asked_verbatim_gets_its_own_vector(pipeline: Pipeline
     for sid in (0, len(store.sentences) // 2, len(store.sentences) - 1):
         text = store.sentences[sid].text
         assert np.array_equal(
-            pipeline.encoder.encode([text], batch_size=1)[0], store.sentence_vectors[sid]
+            pipeline.encoder.encode([text], batch_size=1)[0], store.sentence_vectors([sid])[0]
         )

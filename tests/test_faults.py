@@ -42,7 +42,7 @@ def test_verify_passes_on_an_intact_index(live: Path) -> None:
 def test_verify_refuses_damage_with_a_non_zero_exit(live: Path, damage: str) -> None:
     gen = _gen(live)
     if damage == "truncate":
-        (gen / "sentences.npy").write_bytes((gen / "sentences.npy").read_bytes()[:1000])
+        (gen / "sentences.faiss").write_bytes((gen / "sentences.faiss").read_bytes()[:1000])
     elif damage == "flip":
         data = bytearray((gen / "chunk_spans.npy").read_bytes())
         data[10] ^= 0x01

@@ -3,15 +3,19 @@ hashing, and never covers a file that changed after it was hashed."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from blake3 import blake3
 
 from index import generation
 from index.build import build_index
+from index.files import blake3_file
 from index.generation import IndexLoadError, Stamp, Verified, check_files, verify
 from index.store import REQUIRED_FILES, load
 from tests.fakes import HashingEncoder
@@ -34,13 +38,13 @@ def built(tmp_path: Path, seeds_copy: Path, monkeypatch: pytest.MonkeyPatch) -> 
 def hashed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the files hashed from here on."""
     names: list[str] = []
-    real = generation.sha256_file
+    real = generation.blake3_file
 
     def counting(path: Path) -> str:
         names.append(path.name)
         return real(path)
 
-    monkeypatch.setattr(generation, "sha256_file", counting)
+    monkeypatch.setattr(generation, "blake3_file", counting)
     return names
 
 
@@ -60,8 +64,8 @@ def test_verify_hashes_every_file_the_manifest_lists(built: Path, hashed: list[s
     manifest = generation.manifest_of(gen)
     assert set(v.files) == set(manifest["files"]) == set(REQUIRED_FILES)
     assert sorted(hashed) == sorted(Path(n).name for n in REQUIRED_FILES)
-    assert {n: sha for n, (sha, _) in v.files.items()} == {
-        n: e["sha256"] for n, e in manifest["files"].items()
+    assert {n: digest for n, (digest, _) in v.files.items()} == {
+        n: e["blake3"] for n, e in manifest["files"].items()
     }
     assert v.folder == str(gen.resolve())
 
@@ -81,11 +85,11 @@ def test_a_trusted_check_spares_the_hashing(built: Path, hashed: list[str]) -> N
 def test_a_file_changed_after_the_check_is_hashed_again(built: Path, hashed: list[str]) -> None:
     generation.trust(verify(built))
     gen = generation.current_generation(built)
-    _flip_byte_in_place(gen / "sentences.npy")  # mtime set back: the ctime still moves
+    _flip_byte_in_place(gen / "sentences.faiss")  # mtime set back: the ctime still moves
     hashed.clear()
-    with pytest.raises(IndexLoadError, match=r"sentences\.npy checksum differs"):
+    with pytest.raises(IndexLoadError, match=r"sentences\.faiss checksum differs"):
         load(built, model=ENC.name, dimension=ENC.dimension)
-    assert hashed == ["sentences.npy"]  # only the changed file
+    assert hashed == ["sentences.faiss"]  # only the changed file
 
 
 def test_a_replaced_file_is_hashed_again(built: Path, hashed: list[str]) -> None:
@@ -105,15 +109,15 @@ def test_trust_covers_only_its_own_generation(built: Path, seeds_copy: Path) -> 
     gen = generation.current_generation(built)
     assert str(gen.resolve()) != old.folder
     manifest = generation.manifest_of(gen)
-    assert not any(old.covers(gen, n, e["sha256"]) for n, e in manifest["files"].items())
+    assert not any(old.covers(gen, n, e["blake3"]) for n, e in manifest["files"].items())
 
 
 def test_trust_needs_the_manifests_hash(built: Path) -> None:
     v = verify(built)
     gen = generation.current_generation(built)
-    assert v.covers(gen, "sentences.npy", v.files["sentences.npy"][0])
-    assert not v.covers(gen, "sentences.npy", "0" * 64)  # a manifest that says otherwise
-    assert not v.covers(gen, "not-a-file", v.files["sentences.npy"][0])
+    assert v.covers(gen, "sentences.faiss", v.files["sentences.faiss"][0])
+    assert not v.covers(gen, "sentences.faiss", "0" * 64)  # a manifest that says otherwise
+    assert not v.covers(gen, "not-a-file", v.files["sentences.faiss"][0])
 
 
 def test_verify_refuses_a_damaged_or_missing_index(built: Path, tmp_path: Path) -> None:
@@ -155,3 +159,26 @@ def test_the_supervisor_verifies_or_leaves_it_to_the_workers(built: Path, tmp_pa
     v = verify_index(built)
     assert isinstance(v, Verified) and set(v.files) == set(REQUIRED_FILES)
     assert verify_index(tmp_path / "nothing-here") is None  # the workers report it on /readyz
+
+
+def _relist(gen: Path, entry: Callable[[Path], dict[str, object]]) -> None:
+    """Rewrite the manifest's file list, each file's entry made by ``entry``."""
+    path = gen / generation.MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["files"] = {n: entry(gen / n) for n in manifest["files"]}
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def test_a_file_listed_without_its_blake3_is_refused(built: Path) -> None:
+    gen = generation.current_generation(built)
+    _relist(gen, lambda p: {"sha256": hashlib.sha256(p.read_bytes()).hexdigest()})
+    with pytest.raises(IndexLoadError, match=r"documents\.jsonl has no BLAKE3 in the manifest"):
+        load(built, model=ENC.name, dimension=ENC.dimension)
+
+
+def test_blake3_file_is_the_blake3_of_the_bytes(tmp_path: Path) -> None:
+    for size in (0, 1, 1024, 3 * 1024 * 1024 + 7):  # empty, and several BLAKE3 chunks
+        path = tmp_path / f"f{size}"
+        data = os.urandom(size)
+        path.write_bytes(data)
+        assert blake3_file(path) == blake3(data).hexdigest()

@@ -45,7 +45,7 @@ def test_stored_bm25_scores_like_bm25_over_the_texts(store: IndexStore) -> None:
         assert np.allclose(store.chunk_bm25.scores(q), chunk_ref.scores(q))
         assert np.allclose(store.sentence_bm25.scores(q), sentence_ref.scores(q))
     data = store.sentence_bm25._bm25.scores["data"]
-    for array in (data, store.lexicon.word_ids, store.sentence_vectors):
+    for array in (data, store.lexicon.word_ids):
         assert type(array) is np.ndarray and _mapped(array)  # shared pages, a plain array
 
 

@@ -35,7 +35,7 @@ def _mapped(gen: Path) -> set[str]:
 def test_roundtrip_keeps_offsets_verbatim(built: Path) -> None:
     st = load(built, model=ENC.name, dimension=ENC.dimension)
     # the vectors are mapped from the files, so worker processes share one copy
-    assert _mapped(st.path) >= {"chunks.faiss", "sentences.faiss", "sentences.npy"}
+    assert _mapped(st.path) >= {"chunks.faiss", "sentences.faiss"}
     assert st.chunk_index.ntotal == len(st.chunks) > 0
     for c in st.chunks:
         assert st.documents[c.doc_id].text[c.start : c.end] == c.text
@@ -58,7 +58,6 @@ def test_manifest_records_what_was_built(built: Path, seeds_copy: Path) -> None:
         "chunk_spans.npy",
         "chunks.faiss",
         "sentences.faiss",
-        "sentences.npy",
         "lexicon.json",
         "sentence_words.npy",
         "corpus_words.json",
@@ -79,7 +78,7 @@ def test_search_clamps_k_and_never_returns_missing_ids(built: Path) -> None:
     assert st.search(q, 0) == []
     ids, scores = st.search_sentences(q, 10_000)
     assert len(ids) == len(st.sentences) and np.all(np.diff(scores) <= 1e-6)  # best first
-    exact = st.sentence_vectors @ q
+    exact = st.sentence_vectors(np.arange(len(st.sentences))) @ q
     assert np.isclose(scores[0], exact.max()) and exact[ids[0]] == exact.max()
     assert len(st.search_sentences(q, 0)[0]) == 0
 
@@ -98,7 +97,7 @@ def test_refuses_another_dimension(built: Path) -> None:
     "fname",
     [
         "chunks.faiss",
-        "sentences.npy",
+        "sentences.faiss",
         "chunk_spans.npy",
         "sentence_chunk_offsets.npy",
         "documents.jsonl",
@@ -138,7 +137,7 @@ def test_refuses_an_index_of_the_previous_format(built: Path) -> None:
     m = json.loads(mpath.read_text())
     m["format_version"] = 4
     mpath.write_text(json.dumps(m))
-    with pytest.raises(IndexLoadError, match=r"format 4, expected 5.*python -m index build"):
+    with pytest.raises(IndexLoadError, match=r"format 4, expected 6.*python -m index build"):
         load(built, model=ENC.name, dimension=ENC.dimension)
 
 
@@ -212,6 +211,7 @@ def test_index_type_follows_the_size() -> None:
 def test_large_indexes_are_ivf_for_chunks_and_sentences_and_load_back(
     tmp_path: Path, seeds_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    build_index(seeds_copy, tmp_path / "flat", ENC)
     monkeypatch.setattr(store, "FLAT_LIMIT", 30)  # the five articles count as "large"
     out = tmp_path / "ivf"
     build_index(seeds_copy, out, ENC)
@@ -221,9 +221,23 @@ def test_large_indexes_are_ivf_for_chunks_and_sentences_and_load_back(
     st = load(out, model=ENC.name, dimension=ENC.dimension)
     assert store.faiss.extract_index_ivf(st.sentence_index).nprobe == m["faiss_sentences"]["nprobe"]
     assert _mapped(st.path) >= {"chunks.faiss", "sentences.faiss"}  # shared, not copied
-    q = st.sentence_vectors[7]  # a sentence's own vector finds that sentence first
+    q = st.sentence_vectors([7])[0]  # a sentence's own vector finds that sentence first
     ids, _ = st.search_sentences(q, 5)
     assert ids[0] == 7
+    # read back by id through the IVF lists' map: the same rows as the flat index holds
+    flat = load(tmp_path / "flat", model=ENC.name, dimension=ENC.dimension)
+    assert read_manifest(tmp_path / "flat")["faiss_sentences"]["type"] == "IndexFlatIP"
+    rows = np.array([5, 0, len(st.sentences) - 1, 5])  # any order, repeats allowed
+    for ids in (np.arange(len(st.sentences)), rows):
+        assert np.array_equal(st.sentence_vectors(ids), flat.sentence_vectors(ids))
+
+
+def test_sentence_vectors_refuse_ids_outside_the_index(built: Path) -> None:
+    st = load(built, model=ENC.name, dimension=ENC.dimension)
+    assert st.sentence_vectors([]).shape == (0, ENC.dimension)
+    for bad in ([-1], [len(st.sentences)]):
+        with pytest.raises(IndexError, match="sentence ids must be in"):
+            st.sentence_vectors(bad)
 
 
 def test_duplicate_vectors_do_not_count_as_misses() -> None:

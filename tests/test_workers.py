@@ -194,7 +194,7 @@ def test_workers_report_a_damaged_index_the_supervisor_refused(
 
     damaged = tmp_path / "index"
     shutil.copytree(index_dir, damaged)
-    path = generation.current_generation(damaged) / "sentences.npy"
+    path = generation.current_generation(damaged) / "sentences.faiss"
     data = bytearray(path.read_bytes())
     data[-1] ^= 0xFF
     path.write_bytes(data)
@@ -223,7 +223,7 @@ def test_workers_report_a_damaged_index_the_supervisor_refused(
             except httpx.TransportError:
                 time.sleep(0.1)
         assert body is not None, "no worker reported the refusal"
-        assert "sentences.npy checksum differs from the manifest" in json.dumps(body)
+        assert "sentences.faiss checksum differs from the manifest" in json.dumps(body)
     finally:
         proc.terminate()
         proc.wait(30)
