@@ -49,7 +49,8 @@ def build(corpus: Path, out: Path, resume: bool = False) -> dict[str, Any]:
     built = run_build(corpus, out)
     counts = read_manifest(out)["counts"]
     texts = counts["chunks"] + counts["sentences"]
-    size = sum(f.stat().st_size for f in current_generation(out).iterdir())
+    # every file, the BM25 folders' too (the rows measured up to 3c55330 left those out)
+    size = sum(f.stat().st_size for f in current_generation(out).rglob("*") if f.is_file())
     return {
         "documents": counts["documents"],
         "chunks": counts["chunks"],

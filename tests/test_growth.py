@@ -53,6 +53,7 @@ def test_growth_smoke_builds_serves_and_reports(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from eval import growth
+    from index.generation import manifest_of
 
     monkeypatch.setattr(growth, "REQUESTS", {1: 10, 16: 32})
     out, plot = tmp_path / "growth.json", tmp_path / "growth.png"
@@ -61,7 +62,17 @@ def test_growth_smoke_builds_serves_and_reports(
     assert growth.main([*args, *work]) == 0
     (row,) = json.loads(out.read_text())
     assert row["articles"] == 3 and row["documents"] == 8  # the five seeds stay in
-    assert row["chunks"] > 0 and row["texts_per_s"] > 0 and row["index_mib"] > 0
+    assert row["chunks"] > 0 and row["texts_per_s"] > 0
+    # the size on disk is every file the manifest lists (BM25's folders too) and itself
+    (measured,) = [
+        g
+        for g in (tmp_path / "work" / "index-3").glob("gen-*")
+        if manifest_of(g)["counts"]["documents"] == row["documents"]
+    ]
+    listed = sum(e["bytes"] for e in manifest_of(measured)["files"].values())
+    assert row["index_mib"] == round(
+        (listed + (measured / "manifest.json").stat().st_size) / 2**20, 1
+    )
     assert 0 < row["encoded"] <= row["chunks"] + row["sentences"]
     # one article added: only its new text is encoded, the rest comes from the vector cache
     assert 0 < row["update_encoded"] < row["encoded"] / 3
