@@ -53,6 +53,11 @@ class Bm25:
     """A score per text for a question's terms (0 where none of them occurs)."""
 
     def __init__(self, bm25: bm25s.BM25) -> None:
+        if bm25.method != "lucene":
+            # top() needs every stored weight positive and texts without the question's terms
+            # at zero: bm25s's default ("lucene") keeps both; robertson's idf can go negative,
+            # and bm25l and bm25+ score texts without the terms too.
+            raise ValueError(f"BM25 method {bm25.method!r} is not supported, only 'lucene'")
         self._bm25 = bm25
         self.size = int(bm25.scores["num_docs"])
         self._vocab = frozenset(bm25.vocab_dict)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
+import pytest
 
 from index.bm25 import FILES, Bm25, top_indices
 from index.text import terms
@@ -96,3 +97,11 @@ def test_top_on_the_seed_sentences_is_the_full_ranking() -> None:
     for q in [*QUESTIONS, "Microsoft Microsoft", "the a of", "data center power in Japan 2025"]:
         for k in (1, 5, 50, 200):
             assert bm.top(q, k)[0].tolist() == _full_ranking(bm, q, k), (q, k)
+
+
+def test_only_the_method_whose_weights_are_all_positive_is_accepted() -> None:
+    for method in ("bm25+", "bm25l", "robertson", "atire"):
+        other = bm25s.BM25(method=method)
+        other.index([["a", "b"], ["b", "c"]], show_progress=False)
+        with pytest.raises(ValueError, match="not supported"):
+            Bm25(other)
