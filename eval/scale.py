@@ -23,7 +23,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from index.store import make_index, recall_at_10
+from index.ivf import make_index, recall_at_10
 
 SIZES = (10_000, 100_000, 1_000_000)
 

@@ -56,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="do nothing when the index already matches these articles, model and chunking",
     )
+    b.add_argument(
+        "--retrain",
+        action="store_true",
+        help="train a large index's IVF centroids afresh; by default a build reuses the live "
+        "index's while its vector count stays within 0.8-1.25x of what they were trained for",
+    )
     i = sub.add_parser("info", help="print the manifest of the live index")
     i.add_argument("--out", type=Path, default=DEFAULT_OUT, help="index folder")
     v = sub.add_parser("verify", help="check every index file against the manifest")
@@ -119,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
                 encoder.weights_sha256(),
                 encoder.dimension,
             )
-        for name in ("index.build", "index.cut_cache"):  # progress of a long build
+        for name in ("index.build", "index.cut_cache", "index.ivf"):  # progress of a long build
             logging.getLogger(name).setLevel(logging.INFO)
         report = build_index(
             args.seeds,
@@ -128,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
             params,
             cache=cache,
             cuts=None if args.no_cache else args.out / "cut-cache",
+            retrain=args.retrain,
         )
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         print(f"error: build failed, the previous index is untouched: {exc}", file=sys.stderr)

@@ -115,11 +115,13 @@ def build_index(
     batch_size: int = 16,
     cache: VectorCache | None = None,
     cuts: Path | None = None,
+    retrain: bool = False,
 ) -> BuildReport:
     """Build and atomically publish a new index generation for the articles in ``seeds_dir``.
 
     ``cache`` keeps vectors by text and ``cuts`` (a folder) each article's cut, so a
-    resumed or updated build redoes only what is new.
+    resumed or updated build redoes only what is new; so does a large index's IVF, whose
+    centroids come from the live generation while they fit (``retrain`` trains them anew).
     """
     t0 = time.perf_counter()
     params = params or ChunkParams()
@@ -149,6 +151,7 @@ def build_index(
             model=encoder.name,
             params=params,
             seeds=seeds,
+            reuse_centroids=not retrain,
         )
         del vectors
     finally:

@@ -43,8 +43,8 @@ import numpy as np
 import orjson
 
 from index import bm25 as bm25_files
+from index import ivf, tables
 from index import lexicon as lexicon_files
-from index import tables
 from index.bm25 import Bm25
 from index.chunk import ChunkParams
 from index.corpus_words import FILE as CORPUS_WORDS
@@ -68,6 +68,7 @@ from index.generation import (
     read_manifest,
     refused,
 )
+from index.ivf import Centroids, centroids_of, make_index
 from index.lexicon import Lexicon
 from index.tables import ChunkTable, SentenceTable
 from index.types import METADATA_FIELDS, Chunk, Document, Sentence
@@ -179,79 +180,44 @@ REQUIRED_FILES = (
     CORPUS_WORDS,
     *(f"{folder}/{name}" for folder in (CHUNK_BM25, SENTENCE_BM25) for name in bm25_files.FILES),
 )
-FLAT_LIMIT = 20_000  # measured: exact search ~0.5 ms at 10k, ~2 ms at 34k, ~10 ms at 100k
-TARGET_RECALL = 0.97  # tuned on 200 probe queries; the margin covers their sampling error
+# the manifest entry describing each FAISS file, and the count of vectors it holds
+FAISS_INFO = {
+    "chunks.faiss": ("faiss", "chunks"),
+    "sentences.faiss": ("faiss_sentences", "sentences"),
+}
 
 
-def probe_set(vectors: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """200 queries with a true near neighbour, and the 10th best exact score of each."""
-    picks = rng.choice(len(vectors), size=min(200, len(vectors)), replace=False)
-    noise = rng.normal(0, 0.02, size=(len(picks), vectors.shape[1])).astype(np.float32)
-    queries = vectors[picks] + noise
-    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
-    k = min(10, len(vectors))
-    best = np.full((len(queries), k), -np.inf, dtype=np.float32)
-    for start in range(0, len(vectors), 65_536):  # blocks: never a queries x n matrix
-        scores = queries @ vectors[start : start + 65_536].T
-        both = np.concatenate([best, scores], axis=1)
-        best = -np.partition(-both, k - 1, axis=1)[:, :k]
-    return queries, best.min(axis=1)
-
-
-def recall_at_10(
-    index: faiss.Index, vectors: np.ndarray, queries: np.ndarray, kth: np.ndarray
-) -> float:
-    """Share of the approximate top 10 that belongs in the exact top 10.
-
-    Scored, not matched by id: a result as close as the 10th exact one counts, whichever of
-    several identical vectors it is. News repeats sentences word for word (wire copy,
-    boilerplate), and ties between them are not misses.
-    """
-    _, ids = index.search(queries, 10)
-    found = ids >= 0
-    scores = np.einsum("qd,qkd->qk", queries, vectors[np.where(found, ids, 0)])
-    hits = found & (scores >= kth[:, None] - 1e-5)
-    return float(hits.sum() / (len(queries) * min(10, len(vectors))))
-
-
-def make_index(
-    vectors: np.ndarray, flat_limit: int | None = None
-) -> tuple[faiss.Index, dict[str, Any]]:
-    """Exact inner product while small; past ``flat_limit`` an IVF index (nlist = 4 sqrt n)
-    whose nprobe is raised until recall@10 against exact search reaches 0.97, measured.
-
-    The choice, its parameters and the measured recall go into the manifest. An IVF index
-    keeps a map from id to list (8 bytes a vector), so a vector can be read back by id:
-    the vectors are stored once, in the index, not again beside it.
-    """
-    n, dim = vectors.shape
-    if n <= (FLAT_LIMIT if flat_limit is None else flat_limit):
-        index = faiss.IndexFlatIP(dim)
-        index.add(vectors)
-        return index, {"type": "IndexFlatIP", "metric": "inner_product"}
-    nlist = int(4 * np.sqrt(n))
-    quantizer = faiss.IndexFlatIP(dim)
-    ivf = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
-    rng = np.random.default_rng(0)
-    ivf.train(vectors[rng.choice(n, size=min(n, nlist * 64), replace=False)])
-    ivf.add(vectors)
-    ivf.make_direct_map()
-    queries, kth = probe_set(vectors, rng)
-    nprobe, recall = 16, 0.0
-    while True:
-        ivf.nprobe = nprobe
-        recall = recall_at_10(ivf, vectors, queries, kth)
-        if recall >= TARGET_RECALL or nprobe >= nlist:
-            break
-        nprobe = min(nlist, nprobe * 2)
-    info = {
-        "type": "IndexIVFFlat",
-        "metric": "inner_product",
-        "nlist": nlist,
-        "nprobe": nprobe,
-        "recall@10": round(recall, 4),
-    }
-    return ivf, info
+def previous_centroids(
+    out_dir: Path, fname: str, *, model: str, dimension: int
+) -> Centroids | None:
+    """The live generation's IVF centroids for ``fname``, for the next build to reuse:
+    only when that generation is of this format, its vectors come from the same model (the
+    same space), and the file matches its manifest."""
+    try:
+        gen = current_generation(out_dir)
+        manifest = manifest_of(gen)
+    except IndexLoadError:
+        return None
+    key, counted = FAISS_INFO[fname]
+    info = manifest.get(key) or {}
+    if (
+        manifest.get("format_version") != FORMAT_VERSION
+        or manifest.get("model") != model
+        or manifest.get("dimension") != dimension
+        or info.get("type") != "IndexIVFFlat"
+    ):
+        return None
+    problems = check_files(gen, manifest, [fname])
+    try:
+        if problems:
+            raise IndexLoadError("; ".join(problems))
+        index = _read_faiss(gen / fname, info)
+        trained_for = int(info.get("trained_for") or manifest["counts"][counted])
+    except (IndexLoadError, KeyError, TypeError, ValueError) as exc:
+        log.warning("not reusing the centroids of %s/%s: %s", gen.name, fname, exc)
+        return None
+    # the generation that trained them, when this one reused them in turn
+    return centroids_of(index, trained_for, info.get("centroids_from") or gen.name)
 
 
 # a build's vectors on disk while it writes a generation, named by its process id
@@ -274,8 +240,13 @@ def save(
     model: str,
     params: ChunkParams,
     seeds: dict[str, str],
+    reuse_centroids: bool = True,
 ) -> Path:
-    """Write a new generation and switch ``CURRENT`` to it; returns the generation folder."""
+    """Write a new generation and switch ``CURRENT`` to it; returns the generation folder.
+
+    ``reuse_centroids``: a large index may take its IVF centroids from the live generation
+    (``index.ivf``) instead of training them again; False trains afresh.
+    """
     dim = int(chunk_vectors.shape[1])
     if chunk_vectors.shape[0] != len(chunks) or sentence_vectors.shape[0] != len(sentences):
         raise ValueError("one vector per chunk and per sentence is required")
@@ -308,7 +279,13 @@ def save(
         infos: dict[str, dict[str, Any]] = {}
 
         def put_index(fname: str, vectors: np.ndarray) -> None:
-            index, infos[fname] = make_index(vectors)
+            large = len(vectors) > ivf.FLAT_LIMIT  # (a flat index has no centroids to reuse)
+            reuse = (
+                previous_centroids(out_dir, fname, model=model, dimension=dim)
+                if reuse_centroids and large
+                else None
+            )
+            index, infos[fname] = make_index(vectors, reuse=reuse)
             put_with(fname, lambda tmp: faiss.write_index(index, str(tmp)))
 
         put_index("chunks.faiss", chunk_vectors)

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import store
+from index import ivf, store
 from index.build import build_index
 from index.chunk import ChunkParams
 from index.store import IndexLoadError, load, read_manifest, staleness
@@ -193,26 +193,11 @@ def test_staleness(built: Path, seeds_copy: Path) -> None:
     assert "changed" in (staleness(built, seeds_copy, ENC.name, params) or "")
 
 
-def test_index_type_follows_the_size() -> None:
-    rng = np.random.default_rng(1)
-    vectors = rng.normal(size=(3000, 16)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    flat, info = store.make_index(vectors, flat_limit=5000)
-    assert info["type"] == "IndexFlatIP" and flat.ntotal == 3000
-    ivf, info = store.make_index(vectors, flat_limit=1000)
-    assert info["type"] == "IndexIVFFlat" and info["nlist"] == 219
-    assert info["recall@10"] >= 0.95 and ivf.nprobe == info["nprobe"]
-    # queries with a true near neighbour find it through the IVF index
-    queries = vectors[:50] + 0.01 * rng.normal(size=(50, 16)).astype(np.float32)
-    _, got = ivf.search(queries, 1)
-    assert (got[:, 0] == np.arange(50)).mean() >= 0.95
-
-
 def test_large_indexes_are_ivf_for_chunks_and_sentences_and_load_back(
     tmp_path: Path, seeds_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build_index(seeds_copy, tmp_path / "flat", ENC)
-    monkeypatch.setattr(store, "FLAT_LIMIT", 30)  # the five articles count as "large"
+    monkeypatch.setattr(ivf, "FLAT_LIMIT", 30)  # the five articles count as "large"
     out = tmp_path / "ivf"
     build_index(seeds_copy, out, ENC)
     m = read_manifest(out)
@@ -232,27 +217,73 @@ def test_large_indexes_are_ivf_for_chunks_and_sentences_and_load_back(
         assert np.array_equal(st.sentence_vectors(ids), flat.sentence_vectors(ids))
 
 
+def test_a_rebuild_reuses_the_live_index_centroids(
+    tmp_path: Path, seeds_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Adding an article to a large index need not train k-means again: the next build
+    takes the live generation's centroids, and the manifest says whose they are."""
+    monkeypatch.setattr(ivf, "FLAT_LIMIT", 30)  # the five articles count as "large"
+    out = tmp_path / "index"
+    build_index(seeds_copy, out, ENC)
+    first = _gen(out)
+    trained = read_manifest(out)
+    (seeds_copy / "005_new.txt").write_text(
+        "A new article about Tokyo.\n\nTokyo opened a new rail line on Monday.\n",
+        encoding="utf-8",
+    )
+    build_index(seeds_copy, out, ENC)
+    build_index(seeds_copy, out, ENC)  # a chain of reuses still names who trained them
+    m = read_manifest(out)
+    for key, counted in (("faiss", "chunks"), ("faiss_sentences", "sentences")):
+        assert trained[key]["centroids_from"] is None
+        assert trained[key]["trained_for"] == trained["counts"][counted]
+        assert m[key]["centroids_from"] == first.name
+        assert m[key]["trained_for"] == trained["counts"][counted] < m["counts"][counted]
+        assert m[key]["nlist"] == trained[key]["nlist"]
+    st = load(out, model=ENC.name, dimension=ENC.dimension)
+    assert st.manifest["counts"]["documents"] == 6
+    q = st.sentence_vectors([len(st.sentences) - 1])[0]  # the new article's sentence
+    assert st.search_sentences(q, 1)[0][0] == len(st.sentences) - 1
+    build_index(seeds_copy, out, ENC, retrain=True)
+    m = read_manifest(out)
+    assert m["faiss_sentences"]["centroids_from"] is None
+    assert m["faiss_sentences"]["trained_for"] == m["counts"]["sentences"]
+
+
+def test_centroids_are_reused_only_from_an_intact_index_of_the_same_model(
+    tmp_path: Path,
+    seeds_copy: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(ivf, "FLAT_LIMIT", 30)
+    out = tmp_path / "index"
+    assert store.previous_centroids(out, "chunks.faiss", model=ENC.name, dimension=384) is None
+    build_index(seeds_copy, out, ENC)
+    for fname in ("chunks.faiss", "sentences.faiss"):
+        kept = store.previous_centroids(out, fname, model=ENC.name, dimension=384)
+        assert kept is not None and kept.source == _gen(out).name
+    # another model's vectors live in another space; another dimension cannot fit
+    assert store.previous_centroids(out, "chunks.faiss", model="m2", dimension=384) is None
+    assert store.previous_centroids(out, "chunks.faiss", model=ENC.name, dimension=8) is None
+    path = _gen(out) / "sentences.faiss"
+    data = bytearray(path.read_bytes())
+    data[-100] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with caplog.at_level("WARNING", logger="index.store"):
+        assert (
+            store.previous_centroids(out, "sentences.faiss", model=ENC.name, dimension=384) is None
+        )
+    assert "checksum differs" in caplog.text
+    build_index(seeds_copy, out, ENC)  # a damaged live index: the build trains afresh
+    m = read_manifest(out)
+    assert m["faiss_sentences"]["centroids_from"] is None
+    assert m["faiss"]["centroids_from"] is not None
+
+
 def test_sentence_vectors_refuse_ids_outside_the_index(built: Path) -> None:
     st = load(built, model=ENC.name, dimension=ENC.dimension)
     assert st.sentence_vectors([]).shape == (0, ENC.dimension)
     for bad in ([-1], [len(st.sentences)]):
         with pytest.raises(IndexError, match="sentence ids must be in"):
             st.sentence_vectors(bad)
-
-
-def test_duplicate_vectors_do_not_count_as_misses() -> None:
-    """News repeats itself (wire copy, boilerplate): identical sentences embed identically.
-    Which of two equal vectors a search returns is a tie, not a miss, so the tuner stops at a
-    small nprobe instead of scanning every list."""
-    rng = np.random.default_rng(2)
-    centres = rng.normal(size=(40, 32)).astype(np.float32)
-    base = centres[rng.integers(0, 40, 1500)] + 0.3 * rng.normal(size=(1500, 32)).astype(np.float32)
-    vectors = np.repeat(base, 4, axis=0)  # every vector four times over
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    ivf, info = store.make_index(vectors, flat_limit=1000)
-    assert info["type"] == "IndexIVFFlat" and info["recall@10"] >= 0.97
-    assert info["nprobe"] < info["nlist"] // 4, info
-    # the tie-aware recall still tells a bad index from a good one
-    ivf.nprobe = 1
-    queries, kth = store.probe_set(vectors, np.random.default_rng(3))
-    assert store.recall_at_10(ivf, vectors, queries, kth) < info["recall@10"]
