@@ -62,11 +62,15 @@ def centroids_of(index: faiss.Index, trained_for: int, source: str) -> Centroids
     except RuntimeError:
         return None
     vectors = np.ascontiguousarray(ivf.quantizer.reconstruct_n(0, ivf.nlist), dtype=np.float32)
+    return Centroids(vectors, trained_for, ivf.nprobe, imbalance(list_sizes(ivf)), source)
+
+
+def list_sizes(ivf: faiss.IndexIVF) -> np.ndarray:
+    """How many vectors each of an IVF index's lists holds."""
     lists = ivf.invlists
     if lists is None:
-        return None
-    sizes = np.array([lists.list_size(i) for i in range(ivf.nlist)], dtype=np.int64)
-    return Centroids(vectors, trained_for, ivf.nprobe, imbalance(sizes), source)
+        raise ValueError("an IVF index without inverted lists")
+    return np.array([lists.list_size(i) for i in range(ivf.nlist)], dtype=np.int64)
 
 
 def imbalance(sizes: np.ndarray) -> float:
@@ -180,12 +184,9 @@ def _filled(
     quantizer = faiss.IndexFlatIP(dim)
     quantizer.add(centroids)
     ivf = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
-    sizes = np.zeros(nlist, dtype=np.int64)
     for start in range(0, n, ASSIGN_BLOCK):
         block = np.ascontiguousarray(vectors[start : start + ASSIGN_BLOCK], dtype=np.float32)
-        lists = assign(block, centroids)
-        sizes += np.bincount(lists, minlength=nlist)
-        add_preassigned(ivf, block, lists)
+        add_preassigned(ivf, block, assign(block, centroids))
     ivf.make_direct_map()
     queries, kth = probe_set(vectors, rng)
     nprobe, recall = 16, 0.0
@@ -201,6 +202,6 @@ def _filled(
         "nlist": nlist,
         "nprobe": nprobe,
         "recall@10": round(recall, 4),
-        "imbalance": round(imbalance(sizes), 3),
+        "imbalance": round(imbalance(list_sizes(ivf)), 3),
     }
     return ivf, info

@@ -213,11 +213,11 @@ def previous_centroids(
             raise IndexLoadError("; ".join(problems))
         index = _read_faiss(gen / fname, info)
         trained_for = int(info.get("trained_for") or manifest["counts"][counted])
+        # the generation that trained them, when this one reused them in turn
+        return centroids_of(index, trained_for, info.get("centroids_from") or gen.name)
     except (IndexLoadError, KeyError, TypeError, ValueError) as exc:
         log.warning("not reusing the centroids of %s/%s: %s", gen.name, fname, exc)
         return None
-    # the generation that trained them, when this one reused them in turn
-    return centroids_of(index, trained_for, info.get("centroids_from") or gen.name)
 
 
 # a build's vectors on disk while it writes a generation, named by its process id
