@@ -45,11 +45,14 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         default=None,
         help="folder of vectors already computed, by text (default: OUT/vector-cache): "
-        "a killed build resumes and a rebuild encodes only new text; each article's cut "
-        "(sentences and chunks) is kept in OUT/cut-cache, so only new articles are cut",
+        "a killed build resumes and a rebuild encodes only new text; each article's parse "
+        "and cut (sentences and chunks) are kept in OUT/parse-cache and OUT/cut-cache, so "
+        "only new articles are parsed and cut",
     )
     cached.add_argument(
-        "--no-cache", action="store_true", help="cut and encode everything, cache nothing"
+        "--no-cache",
+        action="store_true",
+        help="parse, cut and encode everything, cache nothing",
     )
     b.add_argument(
         "--if-stale",
@@ -125,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
                 encoder.weights_sha256(),
                 encoder.dimension,
             )
-        for name in ("index.build", "index.cut_cache", "index.ivf"):  # progress of a long build
+        # progress of a long build
+        for name in ("index.build", "index.parse_cache", "index.cut_cache", "index.ivf"):
             logging.getLogger(name).setLevel(logging.INFO)
         report = build_index(
             args.seeds,
@@ -135,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             cache=cache,
             cuts=None if args.no_cache else args.out / "cut-cache",
             retrain=args.retrain,
+            parses=None if args.no_cache else args.out / "parse-cache",
         )
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         print(f"error: build failed, the previous index is untouched: {exc}", file=sys.stderr)

@@ -11,11 +11,12 @@ from pathlib import Path
 import numpy as np
 
 from index.chunk import ChunkParams, TokenCounter
-from index.corpus import read_corpus
+from index.corpus import read_articles
 from index.cut_cache import CutCache
 from index.embed import Encoder, safe_batch, tokenizer_file
+from index.parse_cache import ParseCache
 from index.records import build_records
-from index.store import save, seeds_fingerprint, spill_path
+from index.store import save, spill_path
 from index.vector_cache import SEGMENT_ROWS, VectorCache, text_keys
 
 log = logging.getLogger(__name__)
@@ -116,17 +117,19 @@ def build_index(
     cache: VectorCache | None = None,
     cuts: Path | None = None,
     retrain: bool = False,
+    parses: Path | None = None,
 ) -> BuildReport:
     """Build and atomically publish a new index generation for the articles in ``seeds_dir``.
 
-    ``cache`` keeps vectors by text and ``cuts`` (a folder) each article's cut, so a
-    resumed or updated build redoes only what is new; so does a large index's IVF, whose
+    ``cache`` keeps vectors by text, ``parses`` and ``cuts`` (folders) each article's
+    parse and cut, so a resumed or updated build redoes only what is new; so does a large index's IVF, whose
     centroids come from the live generation while they fit (``retrain`` trains them anew).
     """
     t0 = time.perf_counter()
     params = params or ChunkParams()
-    seeds = seeds_fingerprint(seeds_dir)
-    docs = read_corpus(seeds_dir)
+    paths, docs = read_articles(seeds_dir, ParseCache(parses) if parses is not None else None)
+    # the bytes that were read and indexed (``store.seeds_fingerprint``, without hashing twice)
+    seeds = {path.name: doc.sha256 for path, doc in zip(paths, docs, strict=True)}
     counter = TokenCounter(params, wordpiece_tokenizer or tokenizer_file())
     cut_cache = CutCache(cuts, counter) if cuts is not None else None
     sentences, chunks = build_records(docs, counter, os.cpu_count() or 1, cut_cache)

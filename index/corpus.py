@@ -14,9 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.sentences import line_spans, split_sentences, strip_span
 from index.types import Document, Span
+
+if TYPE_CHECKING:
+    from index.parse_cache import ParseCache
 
 log = logging.getLogger(__name__)
 
@@ -156,11 +160,15 @@ def _headline_index(lines: list[_Line]) -> int | None:
     return (repeated or candidates)[0]
 
 
+def read_article(path: Path) -> tuple[str, str]:
+    """One article file's text (UTF-8) and the sha256 of its bytes, from one read."""
+    raw = path.read_bytes()
+    return raw.decode("utf-8"), hashlib.sha256(raw).hexdigest()
+
+
 def read_document(path: Path) -> Document:
     """Read one article file (UTF-8) into a ``Document``."""
-    raw = path.read_bytes()
-    text = raw.decode("utf-8")
-    return parse_document(path.stem, text, hashlib.sha256(raw).hexdigest())
+    return parse_document(path.stem, *read_article(path))
 
 
 def parse_document(doc_id: str, text: str, sha256: str | None = None) -> Document:
@@ -274,15 +282,24 @@ def _segments(text: str, lines: list[_Line], keep: list[bool]) -> tuple[tuple[Sp
     return tuple(segments)
 
 
-def read_corpus(seeds_dir: Path) -> list[Document]:
-    """Every ``*.txt`` article in ``seeds_dir``, sorted by file name."""
+def read_articles(
+    seeds_dir: Path, cache: ParseCache | None = None
+) -> tuple[list[Path], list[Document]]:
+    """Every ``*.txt`` article file in ``seeds_dir``, sorted by name, and its ``Document``;
+    with ``cache``, an article parsed by an earlier build (same bytes, same code) is not
+    parsed again."""
     paths = sorted(seeds_dir.glob("*.txt"))
     if not paths:
         raise FileNotFoundError(f"no *.txt articles in {seeds_dir}: put the article files there")
-    docs = [read_document(p) for p in paths]
+    docs = cache.read(paths) if cache is not None else [read_document(p) for p in paths]
     for doc in docs:
         log.info("read %s: %d segments, title=%r", doc.doc_id, len(doc.segments), doc.title)
-    return docs
+    return paths, docs
+
+
+def read_corpus(seeds_dir: Path, cache: ParseCache | None = None) -> list[Document]:
+    """The ``Document`` of every ``*.txt`` article in ``seeds_dir``, sorted by file name."""
+    return read_articles(seeds_dir, cache)[1]
 
 
 def sentences_of(doc: Document) -> Iterable[Span]:

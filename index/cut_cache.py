@@ -22,10 +22,8 @@ does not fit its article (offsets outside the text or out of order) is cut again
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,19 +33,12 @@ import tokenizers
 
 from index import chunk, records
 from index.chunk import TokenCounter
-from index.files import identity_folder, sha256_file, write_atomic
+from index.files import identity_folder, sha256_file
+from index.kept_json import KeptJson, code_sha256, sha256_parts
 
 log = logging.getLogger(__name__)
 
 IDENTITY = "cutting.json"
-_CUTS = re.compile(r"^[0-9a-f]{64}\.json$")
-
-
-def _sha256_bytes(*parts: bytes) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(hashlib.sha256(part).digest())  # hashed apart: no two splits collide
-    return digest.hexdigest()
 
 
 def identity(counter: TokenCounter) -> dict[str, Any]:
@@ -62,15 +53,13 @@ def identity(counter: TokenCounter) -> dict[str, Any]:
         "tiktoken_version": getattr(tiktoken, "__version__", "unknown"),
         "wordpieces_sha256": sha256_file(wordpieces) if wordpieces else None,
         "tokenizers_version": tokenizers.__version__,
-        "code_sha256": _sha256_bytes(
-            *(Path(m.__file__ or "").read_bytes() for m in (chunk, records))
-        ),
+        "code_sha256": code_sha256(chunk, records),
     }
 
 
 def article_key(text: str, segments: records.Segments) -> str:
     """Names one article's input to the cutter: its text and its sentences' offsets."""
-    return _sha256_bytes(text.encode("utf-8"), json.dumps(segments).encode("ascii"))
+    return sha256_parts(text.encode("utf-8"), json.dumps(segments).encode("ascii"))
 
 
 def fits(cut: Any, text_length: int, segments: records.Segments) -> bool:
@@ -118,26 +107,11 @@ class CutCache:
     def __init__(self, root: Path, counter: TokenCounter) -> None:
         self.identity = identity(counter)
         self.folder = identity_folder(root, self.identity, IDENTITY)
-
-    def _files(self) -> list[Path]:
-        return sorted(p for p in self.folder.iterdir() if _CUTS.match(p.name))
+        self._kept = KeptJson(self.folder)
 
     def load(self) -> dict[str, Any]:
         """Every cut the last build stored, by article key; empty when there is none."""
-        for path in self._files():
-            try:
-                raw = path.read_bytes()  # hashed and parsed from one read (54 MB at 100,000)
-                if hashlib.sha256(raw).hexdigest() != path.stem:
-                    log.warning("skipping %s: its bytes do not match its name", path)
-                    continue
-                cuts = json.loads(raw)
-            except (OSError, ValueError) as exc:
-                log.warning("skipping %s: %s", path, exc)
-                continue
-            if isinstance(cuts, dict):
-                return cuts
-            log.warning("skipping %s: not an object of cuts", path)
-        return {}
+        return self._kept.load()
 
     def cut_all(
         self,
@@ -163,12 +137,4 @@ class CutCache:
 
     def store(self, keys: Sequence[str], cuts: Sequence[Any]) -> Path:
         """Keep exactly these articles' cuts (the last build's), replacing what was kept."""
-        data = json.dumps(dict(zip(keys, cuts, strict=True)), separators=(",", ":"))
-        raw = data.encode("utf-8")
-        path = self.folder / f"{hashlib.sha256(raw).hexdigest()}.json"
-        if not path.exists():
-            write_atomic(path, raw)
-        for old in self._files():
-            if old != path:
-                old.unlink(missing_ok=True)
-        return path
+        return self._kept.store(dict(zip(keys, cuts, strict=True)))

@@ -30,10 +30,13 @@ def test_build_then_info_then_up_to_date(tmp_path: Path, seeds_copy: Path) -> No
     rebuilt = run("build", "--retrain", "--seeds", str(seeds_copy), "--out", str(out))
     assert rebuilt.returncode == 0 and "(0 texts encoded" in rebuilt.stdout, rebuilt.stdout
     assert "cached: encoding 0" in rebuilt.stderr  # the progress log
+    assert "parsed 0 of 5 articles" in rebuilt.stderr and "cut 0 of 5" in rebuilt.stderr
     assert any((out / "vector-cache").glob("*/*.npy"))
+    assert any((out / "parse-cache").glob("*/parsing.json"))
     uncached = run("build", "--no-cache", "--seeds", str(seeds_copy), "--out", str(tmp_path / "o"))
     assert uncached.returncode == 0 and "cached in" not in uncached.stdout
-    assert not (tmp_path / "o" / "vector-cache").exists()
+    for kind in ("vector", "parse", "cut"):
+        assert not (tmp_path / "o" / f"{kind}-cache").exists()
 
 
 def test_errors_exit_non_zero_with_a_message(tmp_path: Path) -> None:

@@ -98,6 +98,9 @@ def test_a_damaged_file_is_skipped_with_a_warning(
         again = build_records(docs, counter, cache=cache)
     assert "do not match its name" in caplog.text
     assert len(cut_texts) == len(docs) and again == plain
+    # The same cuts again, so the same file name: the damaged file was replaced, not kept.
+    cut_texts.clear()
+    assert build_records(docs, counter, cache=cache) == plain and cut_texts == []
 
 
 def test_a_cut_that_does_not_fit_its_article_is_cut_again(
