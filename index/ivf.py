@@ -13,12 +13,15 @@ just its size).
 Vectors are assigned to their lists here, with one matrix product per block and an
 ``argmax``, not by FAISS's own nearest-centroid search: the same lists up to exact ties,
 3.9-4.1x faster on 400,000 sentence vectors of the 100,000-article index (FAISS's
-per-block top-1 bookkeeping, not the product, was the cost).
+per-block top-1 bookkeeping, not the product, was the cost). With reused centroids, a
+vector whose text the previous index held (the same span of the same file bytes) keeps
+the list it had there (``carried``), so an update assigns only its new text's vectors.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +49,9 @@ class Centroids:
     nprobe: int  # what the index they came from probed to reach its recall
     imbalance: float  # how unevenly that index filled its lists (1.0: evenly)
     source: str  # where they came from (a generation's name), for the manifest
+    # For each vector of the build that reuses them: its list in the index they came from
+    # when that index held its text, else -1 (``carried``); None: assign every vector.
+    known: np.ndarray | None = None
 
     def fit(self, n: int, dim: int) -> bool:
         """Whether an index of ``n`` vectors of ``dim`` may reuse them."""
@@ -63,6 +69,69 @@ def centroids_of(index: faiss.Index, trained_for: int, source: str) -> Centroids
         return None
     vectors = np.ascontiguousarray(ivf.quantizer.reconstruct_n(0, ivf.nlist), dtype=np.float32)
     return Centroids(vectors, trained_for, ivf.nprobe, imbalance(list_sizes(ivf)), source)
+
+
+def lists_of(index: faiss.Index) -> np.ndarray:
+    """Each id's list in an IVF ``index``, from its id map (every index built here has one)."""
+    ivf = faiss.extract_index_ivf(index)
+    if ivf.direct_map.type != faiss.DirectMap.Array:  # type: ignore[attr-defined]
+        raise ValueError("an IVF index without an id map")
+    lists: np.ndarray = faiss.vector_to_array(ivf.direct_map.array) >> 32
+    return lists
+
+
+@dataclass(frozen=True)
+class Rows:
+    """What an index's vectors are the vectors of, in order: spans of documents known by
+    the sha256 of their file's bytes. The same key means the same text, so, from one
+    model, the same vector."""
+
+    documents: Sequence[str]  # each document's file sha256, by document index
+    spans: np.ndarray  # int64 (n, 3): document index, start, end; grouped by document
+
+
+def _bounds(rows: Rows) -> np.ndarray | None:
+    """Where each document's rows start (one more entry than documents), None when the rows
+    are not grouped by document in order."""
+    doc = rows.spans[:, 0]
+    if len(doc) and (doc[0] < 0 or doc[-1] >= len(rows.documents) or np.any(np.diff(doc) < 0)):
+        return None
+    bounds: np.ndarray = np.searchsorted(doc, np.arange(len(rows.documents) + 1))
+    return bounds
+
+
+def carried(old: Rows, old_lists: np.ndarray, new: Rows) -> np.ndarray:
+    """For each new row, the list ``old_lists`` gives the old row of the same text, or -1.
+
+    Documents are matched by their bytes and rows by their offsets in them: the same span
+    of the same file is the same text, wherever its document now stands. A document cut
+    the same way again (nearly every one, in an update) is carried whole.
+    """
+    out = np.full(len(new.spans), -1, dtype=np.int64)
+    old_bounds, new_bounds = _bounds(old), _bounds(new)
+    if old_bounds is None or new_bounds is None or len(old_lists) != len(old.spans):
+        return out
+    where = {sha: i for i, sha in enumerate(old.documents)}
+    for d, sha in enumerate(new.documents):
+        o = where.get(sha)
+        if o is None:
+            continue
+        start, stop = int(new_bounds[d]), int(new_bounds[d + 1])
+        ostart, ostop = int(old_bounds[o]), int(old_bounds[o + 1])
+        if stop - start == ostop - ostart and np.array_equal(
+            new.spans[start:stop, 1:], old.spans[ostart:ostop, 1:]
+        ):
+            out[start:stop] = old_lists[ostart:ostop]
+            continue
+        was = {
+            (int(a), int(b)): int(lst)
+            for (a, b), lst in zip(
+                old.spans[ostart:ostop, 1:], old_lists[ostart:ostop], strict=True
+            )
+        }
+        for row in range(start, stop):
+            out[row] = was.get((int(new.spans[row, 1]), int(new.spans[row, 2])), -1)
+    return out
 
 
 def list_sizes(ivf: faiss.IndexIVF) -> np.ndarray:
@@ -135,7 +204,7 @@ def make_index(
         index.add(vectors)
         return index, {"type": "IndexFlatIP", "metric": "inner_product"}
     if reuse is not None and reuse.fit(n, dim):
-        ivf, info = _filled(vectors, reuse.vectors, np.random.default_rng(0))
+        ivf, info = _filled(vectors, reuse.vectors, np.random.default_rng(0), reuse.known)
         if (
             info["recall@10"] >= TARGET_RECALL
             and info["nprobe"] <= 2 * reuse.nprobe
@@ -176,17 +245,38 @@ def _train(vectors: np.ndarray, nlist: int, rng: np.random.Generator) -> np.ndar
 
 
 def _filled(
-    vectors: np.ndarray, centroids: np.ndarray, rng: np.random.Generator
+    vectors: np.ndarray,
+    centroids: np.ndarray,
+    rng: np.random.Generator,
+    known: np.ndarray | None = None,
 ) -> tuple[faiss.IndexIVFFlat, dict[str, Any]]:
-    """An IVF index over ``centroids`` holding ``vectors``, its nprobe tuned to the recall."""
+    """An IVF index over ``centroids`` holding ``vectors``, its nprobe tuned to the recall.
+
+    ``known``: each vector's list when already known (-1 where not), from an index over
+    these same centroids; only the others are assigned.
+    """
     n, dim = vectors.shape
     nlist = len(centroids)
+    if known is not None and (len(known) != n or (n and int(known.max()) >= nlist)):
+        log.warning("not carrying lists: %d known for %d vectors in %d lists", len(known), n, nlist)
+        known = None
     quantizer = faiss.IndexFlatIP(dim)
     quantizer.add(centroids)
     ivf = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+    assigned = 0
     for start in range(0, n, ASSIGN_BLOCK):
         block = np.ascontiguousarray(vectors[start : start + ASSIGN_BLOCK], dtype=np.float32)
-        add_preassigned(ivf, block, assign(block, centroids))
+        if known is None:
+            lists = assign(block, centroids)
+        else:
+            lists = known[start : start + ASSIGN_BLOCK].copy()
+            new = lists < 0
+            if new.any():
+                lists[new] = assign(block[new], centroids)
+        assigned += len(block) if known is None else int(new.sum())
+        add_preassigned(ivf, block, lists)
+    if known is not None:
+        log.info("%d of %d vectors kept their lists; %d assigned", n - assigned, n, assigned)
     ivf.make_direct_map()
     queries, kth = probe_set(vectors, rng)
     nprobe, recall = 16, 0.0
@@ -203,5 +293,6 @@ def _filled(
         "nprobe": nprobe,
         "recall@10": round(recall, 4),
         "imbalance": round(imbalance(list_sizes(ivf)), 3),
+        "assigned": assigned,  # vectors put in their lists by this build, not carried over
     }
     return ivf, info

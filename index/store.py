@@ -26,6 +26,7 @@ the next. Nothing is ever pickled.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -53,6 +54,7 @@ from index.files import (
     blake3_file,
     fsync_dir,
     fsync_file,
+    npy_bytes,
     sha256_file,
     write_atomic,
     write_atomic_with,
@@ -111,7 +113,8 @@ def _combined(hashes: dict[str, str]) -> str:
 
 
 def _jsonl(rows: list[dict[str, Any]]) -> bytes:
-    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
+    """JSON lines, UTF-8 (orjson: about 10 s less than ``json`` for 100,000 articles)."""
+    return b"".join(orjson.dumps(r) + b"\n" for r in rows)
 
 
 @dataclass
@@ -180,25 +183,30 @@ REQUIRED_FILES = (
     CORPUS_WORDS,
     *(f"{folder}/{name}" for folder in (CHUNK_BM25, SENTENCE_BM25) for name in bm25_files.FILES),
 )
-# the manifest entry describing each FAISS file, and the count of vectors it holds
+# the manifest entry describing each FAISS file, the count of vectors it holds, and the
+# table whose first three columns say what each vector is of (document, start, end)
 FAISS_INFO = {
-    "chunks.faiss": ("faiss", "chunks"),
-    "sentences.faiss": ("faiss_sentences", "sentences"),
+    "chunks.faiss": ("faiss", "chunks", tables.CHUNK_SPANS),
+    "sentences.faiss": ("faiss_sentences", "sentences", tables.SENTENCE_SPANS),
 }
 
 
 def previous_centroids(
-    out_dir: Path, fname: str, *, model: str, dimension: int
+    out_dir: Path, fname: str, *, model: str, dimension: int, rows: ivf.Rows | None = None
 ) -> Centroids | None:
     """The live generation's IVF centroids for ``fname``, for the next build to reuse:
     only when that generation is of this format, its vectors come from the same model (the
-    same space), and the file matches its manifest."""
+    same space), and the file matches its manifest.
+
+    ``rows``: what the new build's vectors are of; each one whose text the live index holds
+    gets the list it has there (``Centroids.known``), so the build need not assign it.
+    """
     try:
         gen = current_generation(out_dir)
         manifest = manifest_of(gen)
     except IndexLoadError:
         return None
-    key, counted = FAISS_INFO[fname]
+    key, counted, spans_file = FAISS_INFO[fname]
     info = manifest.get(key) or {}
     if (
         manifest.get("format_version") != FORMAT_VERSION
@@ -207,17 +215,32 @@ def previous_centroids(
         or info.get("type") != "IndexIVFFlat"
     ):
         return None
-    problems = check_files(gen, manifest, [fname])
     try:
+        problems = check_files(gen, manifest, [fname])
         if problems:
             raise IndexLoadError("; ".join(problems))
         index = _read_faiss(gen / fname, info)
         trained_for = int(info.get("trained_for") or manifest["counts"][counted])
         # the generation that trained them, when this one reused them in turn
-        return centroids_of(index, trained_for, info.get("centroids_from") or gen.name)
+        centroids = centroids_of(index, trained_for, info.get("centroids_from") or gen.name)
+        if centroids is None or rows is None:
+            return centroids
     except (IndexLoadError, KeyError, TypeError, ValueError) as exc:
         log.warning("not reusing the centroids of %s/%s: %s", gen.name, fname, exc)
         return None
+    try:
+        problems = check_files(gen, manifest, [spans_file, "documents.jsonl"])
+        if problems:
+            raise IndexLoadError("; ".join(problems))
+        old = ivf.Rows(
+            [row["sha256"] for row in _read_jsonl(gen / "documents.jsonl")],
+            np.asarray(np.load(gen / spans_file, mmap_mode="r", allow_pickle=False))[:, :3],
+        )
+        known = ivf.carried(old, ivf.lists_of(index), rows)
+    except (IndexLoadError, KeyError, TypeError, ValueError, IndexError) as exc:
+        log.warning("assigning every vector: the lists of %s/%s: %s", gen.name, fname, exc)
+        return centroids
+    return dataclasses.replace(centroids, known=known)
 
 
 # a build's vectors on disk while it writes a generation, named by its process id
@@ -277,19 +300,25 @@ def save(
         # at a time and straight to disk: at 100,000 articles the vectors alone are ~6 GiB
         # per copy, and holding every file's bytes at once would not fit in memory.
         infos: dict[str, dict[str, Any]] = {}
+        columns = tables.columns([d.doc_id for d in docs], sentences, chunks)
+        doc_hashes = [d.sha256 for d in docs]
 
-        def put_index(fname: str, vectors: np.ndarray) -> None:
+        def put_index(fname: str, vectors: np.ndarray, rows: ivf.Rows) -> None:
             large = len(vectors) > ivf.FLAT_LIMIT  # (a flat index has no centroids to reuse)
             reuse = (
-                previous_centroids(out_dir, fname, model=model, dimension=dim)
+                previous_centroids(out_dir, fname, model=model, dimension=dim, rows=rows)
                 if reuse_centroids and large
                 else None
             )
             index, infos[fname] = make_index(vectors, reuse=reuse)
             put_with(fname, lambda tmp: faiss.write_index(index, str(tmp)))
 
-        put_index("chunks.faiss", chunk_vectors)
-        put_index("sentences.faiss", sentence_vectors)
+        for fname, vectors in (
+            ("chunks.faiss", chunk_vectors),
+            ("sentences.faiss", sentence_vectors),
+        ):
+            spans = columns[FAISS_INFO[fname][2]][:, :3]  # what each vector is of
+            put_index(fname, vectors, ivf.Rows(doc_hashes, spans))
         payloads = {
             "documents.jsonl": _jsonl(
                 [
@@ -303,11 +332,11 @@ def save(
                     for d in docs
                 ]
             ),
-            **tables.payloads([d.doc_id for d in docs], sentences, chunks),
+            **{fname: npy_bytes(array) for fname, array in columns.items()},
         }
         for fname, data in payloads.items():
             put(fname, data)
-        del payloads
+        del payloads, columns
         lexicon = Lexicon.build(s.text for s in sentences)
         for fname, data in lexicon.payloads().items():
             put(fname, data)

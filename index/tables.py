@@ -130,10 +130,10 @@ class ChunkTable(_Table[Chunk]):
         )
 
 
-def payloads(
+def columns(
     doc_ids: Sequence[str], sentences: Sequence[Sentence], chunks: Sequence[Chunk]
-) -> dict[str, bytes]:
-    """The four .npy files of the tables, by name; raises ValueError on records they
+) -> dict[str, np.ndarray]:
+    """The four arrays of the tables, by file name; raises ValueError on records they
     cannot hold (ids out of order, a chunk whose sentences are not one run)."""
     index = {doc_id: i for i, doc_id in enumerate(doc_ids)}
     offsets = np.zeros(len(sentences) + 1, dtype=np.int64)
@@ -154,11 +154,18 @@ def payloads(
             raise ValueError(f"chunk {i}'s sentences are not one run: {c.sentence_ids}")
         chunk_spans[i] = (index[c.doc_id], c.start, c.end, first, first + len(c.sentence_ids))
     return {
-        SENTENCE_SPANS: npy_bytes(spans),
-        SENTENCE_CHUNKS: npy_bytes(np.asarray(owners, dtype=np.int64)),
-        SENTENCE_CHUNK_OFFSETS: npy_bytes(offsets),
-        CHUNK_SPANS: npy_bytes(chunk_spans),
+        SENTENCE_SPANS: spans,
+        SENTENCE_CHUNKS: np.asarray(owners, dtype=np.int64),
+        SENTENCE_CHUNK_OFFSETS: offsets,
+        CHUNK_SPANS: chunk_spans,
     }
+
+
+def payloads(
+    doc_ids: Sequence[str], sentences: Sequence[Sentence], chunks: Sequence[Chunk]
+) -> dict[str, bytes]:
+    """The four .npy files of the tables, by name (``columns``, as files)."""
+    return {name: npy_bytes(a) for name, a in columns(doc_ids, sentences, chunks).items()}
 
 
 def read(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+
 import faiss
 import numpy as np
 import pytest
@@ -141,3 +143,60 @@ def test_duplicate_vectors_do_not_count_as_misses() -> None:
     index.nprobe = 1
     queries, kth = ivf.probe_set(vectors, np.random.default_rng(3))
     assert ivf.recall_at_10(index, vectors, queries, kth) < info["recall@10"]
+
+
+def _rows(documents: list[str], spans: list[tuple[int, int, int]]) -> ivf.Rows:
+    return ivf.Rows(documents, np.array(spans, dtype=np.int64).reshape(-1, 3))
+
+
+def test_a_row_keeps_its_list_only_where_the_same_file_was_cut_the_same_way() -> None:
+    old = _rows(
+        ["sha-a", "sha-b", "sha-c"],
+        [(0, 0, 10), (0, 11, 20), (1, 0, 5), (2, 0, 8), (2, 9, 30)],
+    )
+    lists = np.array([7, 3, 1, 4, 4])
+    new = _rows(
+        ["sha-x", "sha-a", "sha-b2", "sha-c"],  # x is new, b was edited, c is cut anew
+        [(0, 0, 4), (1, 0, 10), (1, 11, 20), (2, 0, 5), (3, 0, 8), (3, 9, 25), (3, 26, 30)],
+    )
+    # c's first span is the same text as before; its other spans are new
+    assert ivf.carried(old, lists, new).tolist() == [-1, 7, 3, -1, 4, -1, -1]
+    # moved documents keep their rows' lists, whatever their position now
+    moved = _rows(["sha-c", "sha-a"], [(0, 0, 8), (0, 9, 30), (1, 0, 10), (1, 11, 20)])
+    assert ivf.carried(old, lists, moved).tolist() == [4, 4, 7, 3]
+    # rows not grouped by document, or lists that do not match the rows: nothing carried
+    shuffled = _rows(["sha-a", "sha-c"], [(1, 0, 8), (0, 0, 10), (1, 9, 30), (0, 11, 20)])
+    assert ivf.carried(old, lists, shuffled).tolist() == [-1] * 4
+    assert ivf.carried(old, lists[:-1], new).tolist() == [-1] * 7
+    outside = _rows(["sha-a"], [(0, 0, 10), (1, 11, 20)])  # a document index past the list
+    assert ivf.carried(old, lists, outside).tolist() == [-1, -1]
+
+
+def test_known_lists_are_kept_and_only_new_vectors_are_assigned(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(40, 16)).astype(np.float32)
+    vectors = _clustered(rng, centres, 3000)
+    first, _ = ivf.make_index(vectors, flat_limit=1000)
+    kept = ivf.centroids_of(first, 3000, "gen-a")
+    assert kept is not None
+    assert np.array_equal(ivf.lists_of(first), _lists(first))
+    grown = np.concatenate([vectors[:1000], _clustered(rng, centres, 200), vectors[1000:]])
+    known = np.concatenate(
+        [ivf.lists_of(first)[:1000], np.full(200, -1), ivf.lists_of(first)[1000:]]
+    )
+    index, info = ivf.make_index(grown, 1000, dataclasses.replace(kept, known=known))
+    assert info["centroids_from"] == "gen-a" and info["assigned"] == 200
+    # the same lists as assigning every vector: carrying only skips the work
+    assert np.array_equal(_lists(index), ivf.assign(grown, kept.vectors))
+    _, plain = ivf.make_index(grown, 1000, kept)
+    assert plain["assigned"] == 3200 and plain["nprobe"] == info["nprobe"]
+    # known lists that cannot belong to these vectors are not used
+    with caplog.at_level("WARNING", logger="index.ivf"):
+        _, info = ivf.make_index(grown, 1000, dataclasses.replace(kept, known=known[:-1]))
+    assert info["assigned"] == 3200 and "not carrying lists" in caplog.text
+    beyond = known.copy()
+    beyond[0] = len(kept.vectors)
+    _, info = ivf.make_index(grown, 1000, dataclasses.replace(kept, known=beyond))
+    assert info["assigned"] == 3200

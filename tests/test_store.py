@@ -48,7 +48,7 @@ def test_manifest_records_what_was_built(built: Path, seeds_copy: Path) -> None:
     m = read_manifest(built)
     assert m["model"] == ENC.name and m["dimension"] == 384
     assert m["chunking"]["max_tokens"] == ChunkParams().max_tokens
-    assert set(m["seeds"]) == {p.name for p in seeds_copy.glob("*.txt")}
+    assert m["seeds"] == store.seeds_fingerprint(seeds_copy)  # the bytes that were read
     assert set(m["files"]) == set(store.REQUIRED_FILES)
     assert set(m["files"]) >= {
         "documents.jsonl",
@@ -232,8 +232,13 @@ def test_a_rebuild_reuses_the_live_index_centroids(
         encoding="utf-8",
     )
     build_index(seeds_copy, out, ENC)
+    added = read_manifest(out)
     build_index(seeds_copy, out, ENC)  # a chain of reuses still names who trained them
     m = read_manifest(out)
+    # the live index's vectors keep their lists: only the new article's are assigned
+    for key, counted in (("faiss", "chunks"), ("faiss_sentences", "sentences")):
+        assert 0 < added[key]["assigned"] == added["counts"][counted] - trained["counts"][counted]
+        assert m[key]["assigned"] == 0
     for key, counted in (("faiss", "chunks"), ("faiss_sentences", "sentences")):
         assert trained[key]["centroids_from"] is None
         assert trained[key]["trained_for"] == trained["counts"][counted]
@@ -242,6 +247,11 @@ def test_a_rebuild_reuses_the_live_index_centroids(
         assert m[key]["nlist"] == trained[key]["nlist"]
     st = load(out, model=ENC.name, dimension=ENC.dimension)
     assert st.manifest["counts"]["documents"] == 6
+    # carried or assigned, every vector sits in the list of its nearest centroid
+    index = store.faiss.extract_index_ivf(st.sentence_index)
+    centroids = index.quantizer.reconstruct_n(0, index.nlist)
+    every = st.sentence_vectors(np.arange(len(st.sentences)))
+    assert np.array_equal(ivf.lists_of(st.sentence_index), ivf.assign(every, centroids))
     q = st.sentence_vectors([len(st.sentences) - 1])[0]  # the new article's sentence
     assert st.search_sentences(q, 1)[0][0] == len(st.sentences) - 1
     build_index(seeds_copy, out, ENC, retrain=True)
@@ -287,3 +297,20 @@ def test_sentence_vectors_refuse_ids_outside_the_index(built: Path) -> None:
     for bad in ([-1], [len(st.sentences)]):
         with pytest.raises(IndexError, match="sentence ids must be in"):
             st.sentence_vectors(bad)
+
+
+def test_a_rebuild_cut_another_way_assigns_the_rows_whose_text_changed(
+    tmp_path: Path, seeds_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Other chunk parameters cut the same files into other chunks: those are assigned
+    afresh, while the sentences, the same text at the same offsets, keep their lists."""
+    monkeypatch.setattr(ivf, "FLAT_LIMIT", 30)
+    out = tmp_path / "index"
+    build_index(seeds_copy, out, ENC)
+    before = np.load(_gen(out) / "chunk_spans.npy")[:, :3]
+    build_index(seeds_copy, out, ENC, ChunkParams(max_tokens=140, overlap_tokens=20))
+    m = read_manifest(out)
+    after = np.load(_gen(out) / "chunk_spans.npy")[:, :3]
+    new_chunks = len({tuple(r) for r in after.tolist()} - {tuple(r) for r in before.tolist()})
+    assert m["faiss"]["centroids_from"] is not None and m["faiss"]["assigned"] == new_chunks > 0
+    assert m["faiss_sentences"]["assigned"] == 0
