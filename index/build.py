@@ -122,8 +122,9 @@ def build_index(
     """Build and atomically publish a new index generation for the articles in ``seeds_dir``.
 
     ``cache`` keeps vectors by text, ``parses`` and ``cuts`` (folders) each article's
-    parse and cut, so a resumed or updated build redoes only what is new; so does a large index's IVF, whose
-    centroids come from the live generation while they fit (``retrain`` trains them anew).
+    parse and cut, so a resumed or updated build redoes only what is new; so does a large
+    index's IVF, whose centroids come from the live generation while they fit (``retrain``
+    trains them anew), and whose vectors keep their lists there when it holds their text.
     """
     t0 = time.perf_counter()
     params = params or ChunkParams()
