@@ -54,7 +54,6 @@ from index.files import (
     blake3_file,
     fsync_dir,
     fsync_file,
-    npy_bytes,
     sha256_file,
     write_atomic,
     write_atomic_with,
@@ -332,7 +331,7 @@ def save(
                     for d in docs
                 ]
             ),
-            **{fname: npy_bytes(array) for fname, array in columns.items()},
+            **tables.payloads(columns),
         }
         for fname, data in payloads.items():
             put(fname, data)

@@ -10,7 +10,7 @@ looked up, its text sliced from the article, and the ones looked up lately are k
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Generic, SupportsIndex, TypeVar, overload
 
@@ -161,11 +161,9 @@ def columns(
     }
 
 
-def payloads(
-    doc_ids: Sequence[str], sentences: Sequence[Sentence], chunks: Sequence[Chunk]
-) -> dict[str, bytes]:
-    """The four .npy files of the tables, by name (``columns``, as files)."""
-    return {name: npy_bytes(a) for name, a in columns(doc_ids, sentences, chunks).items()}
+def payloads(arrays: Mapping[str, np.ndarray]) -> dict[str, bytes]:
+    """The .npy files of ``columns``'s arrays, by name (nothing pickled)."""
+    return {name: npy_bytes(array) for name, array in arrays.items()}
 
 
 def read(

@@ -36,7 +36,7 @@ def _records() -> tuple[list[Sentence], list[Chunk]]:
 
 def _write(folder: Path) -> None:
     sentences, chunks = _records()
-    for name, data in tables.payloads(DOCS, sentences, chunks).items():
+    for name, data in tables.payloads(tables.columns(DOCS, sentences, chunks)).items():
         (folder / name).write_bytes(data)
 
 
@@ -69,13 +69,13 @@ def test_a_chunk_must_be_one_run_of_sentences() -> None:
     sentences, chunks = _records()
     chunks[1] = Chunk(1, "a", 0, 16, TEXTS[0], (0, 2))
     with pytest.raises(ValueError, match="not one run"):
-        tables.payloads(DOCS, sentences, chunks)
+        tables.columns(DOCS, sentences, chunks)
 
 
 def test_ids_must_match_their_rows() -> None:
     sentences, chunks = _records()
     with pytest.raises(ValueError, match="row 0"):
-        tables.payloads(DOCS, sentences[1:], chunks)
+        tables.columns(DOCS, sentences[1:], chunks)
 
 
 def _damage(folder: Path, name: str, change: object) -> None:
