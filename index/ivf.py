@@ -268,12 +268,14 @@ def _filled(
         block = np.ascontiguousarray(vectors[start : start + ASSIGN_BLOCK], dtype=np.float32)
         if known is None:
             lists = assign(block, centroids)
+            fresh = len(block)
         else:
             lists = known[start : start + ASSIGN_BLOCK].copy()
             new = lists < 0
-            if new.any():
+            fresh = int(new.sum())
+            if fresh:
                 lists[new] = assign(block[new], centroids)
-        assigned += len(block) if known is None else int(new.sum())
+        assigned += fresh
         add_preassigned(ivf, block, lists)
     if known is not None:
         log.info("%d of %d vectors kept their lists; %d assigned", n - assigned, n, assigned)
