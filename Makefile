@@ -42,10 +42,10 @@ check: install
 	$(VENV)/bin/hadolint Dockerfile
 
 eval: index
-	$(PY) -m eval
+	$(PY) -m eval --corpus all
 
 eval-check: index
-	$(PY) -m eval --check
+	$(PY) -m eval --corpus all --check
 
 clean:
 	rm -rf $(VENV) var reports .pytest_cache .mypy_cache .ruff_cache

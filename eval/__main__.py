@@ -1,8 +1,10 @@
-"""`python -m eval`: score the service on the hand-written question set.
+"""`python -m eval`: score the service on a corpus's hand-written question set.
 
 In-process by default (the same Pipeline the service uses); `--url` asks a running service.
-Prints one table, writes a JSON and a Markdown report, and with `--check` exits 1 when a
-metric is below its floor (floors live in eval/floors.json).
+`--corpus NAME` scores another corpus of eval/corpora/ over a throwaway index built for it
+(`--corpus all`: every corpus). Prints the test totals and the dev table, writes a JSON and
+a Markdown report and the risk-coverage curve, and with `--check` exits 1 when a figure is
+below its floor (eval/floors.json, per corpus and split).
 """
 
 from __future__ import annotations
@@ -11,11 +13,15 @@ import argparse
 import json
 import logging
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from eval.dataset import DATA, load, problems
-from eval.report import build_report, markdown, table
+from eval.corpus import SEEDS, Corpus, corpus, names
+from eval.dataset import article_texts, load, problems
+from eval.report import build_report, headline, markdown, metadata_table, table
 
 FLOORS = Path(__file__).parent / "floors.json"
 
@@ -32,17 +38,103 @@ def check_floors(overall: dict[str, Any], floors: dict[str, float]) -> list[str]
     return broken
 
 
+def check_report(report: dict[str, Any], floors: dict[str, dict[str, float]]) -> list[str]:
+    """Every floor broken in any split, and in the metadata figures (``metadata`` key)."""
+    broken = []
+    for split, bounds in floors.items():
+        if split == "metadata":
+            shares = {
+                k: v["share"] for k, v in report.get("metadata", {"fields": {}})["fields"].items()
+            }
+            broken += [f"metadata {b}" for b in check_floors(shares, bounds)] if shares else []
+            continue
+        broken += [f"{split} {b}" for b in check_floors(report["splits"][split]["overall"], bounds)]
+    return broken
+
+
+@contextmanager
+def corpus_pipeline(c: Corpus, settings: Any, encoder: Any = None) -> Iterator[Any]:
+    """The service's pipeline over the corpus: the configured index for the seeds, a
+    throwaway one for any other corpus (built with the service's own encoder)."""
+    from index.build import build_index
+    from index.embed import Embedder
+    from service.pipeline import Pipeline
+
+    if c.name == SEEDS and c.articles == settings.seeds_dir:
+        yield Pipeline.from_settings(settings, encoder=encoder)
+        return
+    encoder = encoder or Embedder(
+        threads=settings.torch_threads,
+        backend=settings.encoder_backend,
+        onnx_dir=settings.model_dir,
+    )
+    with tempfile.TemporaryDirectory(prefix=f"eval-{c.name}-") as tmp:
+        build_index(c.articles, Path(tmp), encoder)
+        local = settings.model_copy(update={"index_dir": Path(tmp), "seeds_dir": c.articles})
+        yield Pipeline.from_settings(local, encoder=encoder)
+
+
+def evaluate(
+    c: Corpus, settings: Any, data: Path | None = None, url: str | None = None, top_k: int = 5
+) -> dict[str, Any]:
+    """Ask every question of the corpus and score the answers, per split."""
+    if url is not None:
+        from eval.runner import over_http
+
+        return score(c, over_http(url), None, settings.abstain_threshold, data, top_k)
+    with corpus_pipeline(c, settings) as pipeline:
+        return score_pipeline(c, pipeline, data, top_k)
+
+
+def score_pipeline(
+    c: Corpus, pipeline: Any, data: Path | None = None, top_k: int = 5
+) -> dict[str, Any]:
+    """The report of one in-process pipeline over the corpus, with ingestion's metadata."""
+    from eval.runner import in_process
+
+    return score(c, in_process(pipeline), pipeline, pipeline.threshold, data, top_k)
+
+
+def score(
+    c: Corpus,
+    run: Any,
+    pipeline: Any,
+    threshold: float,
+    data: Path | None = None,
+    top_k: int = 5,
+) -> dict[str, Any]:
+    from eval.metadata import accuracy
+    from eval.overlap import answer_sentences
+
+    items = load(data or c.questions)
+    bad = problems(items, c.articles)
+    if bad:
+        raise ValueError("the question set is invalid:\n  " + "\n  ".join(bad))
+    texts = article_texts(c.articles)
+    results = [run(it, top_k, threshold) for it in items]
+    report = build_report(results, texts, answer_sentences(texts), threshold, c.name)
+    if pipeline is not None and c.metadata.exists():
+        report["metadata"] = accuracy(pipeline.store.documents, c.true_metadata())
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m eval",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    p.add_argument("--corpus", default=SEEDS, help=f"one of {', '.join(names())}, or all")
     p.add_argument("--url", help="ask a running service at this base URL instead")
-    p.add_argument("--data", type=Path, default=DATA, help="question set (JSONL)")
+    p.add_argument("--data", type=Path, help="another question set (JSONL) over the corpus")
     p.add_argument("--out", type=Path, default=Path("reports"), help="folder for the reports")
     p.add_argument("--top-k", type=int, default=5)
-    p.add_argument("--check", action="store_true", help="exit 1 when a metric is below its floor")
+    p.add_argument("--check", action="store_true", help="exit 1 when a figure is below its floor")
+    p.add_argument(
+        "--show-test",
+        action="store_true",
+        help="list test questions in the report too (to debug a crash; never to tune)",
+    )
     p.add_argument(
         "--export-feedback",
         type=Path,
@@ -61,43 +153,56 @@ def main(argv: list[str] | None = None) -> int:
         n = FeedbackStore(settings.feedback_db).export_eval_items(args.export_feedback)
         print(f"wrote {n} 👎 feedback item(s) to {args.export_feedback}")
         return 0
-    items = load(args.data)
-    bad = problems(items, settings.seeds_dir)
-    if bad:
-        print("the question set is invalid:\n  " + "\n  ".join(bad), file=sys.stderr)
-        return 2
-
-    from eval.runner import in_process, over_http
-
-    if args.url:
-        run = over_http(args.url)
-    else:
-        from index.store import IndexLoadError
-        from service.pipeline import Pipeline
-
+    wanted = names() if args.corpus == "all" else [args.corpus]
+    floors_all = json.loads(FLOORS.read_text())
+    status = 0
+    for name in wanted:
         try:
-            run = in_process(Pipeline.from_settings(settings))
-        except IndexLoadError as exc:
+            c = corpus(name, settings.seeds_dir)
+            report = evaluate(c, settings, args.data, args.url, args.top_k)
+        except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-    results = [run(it, args.top_k, settings.abstain_threshold) for it in items]
-    report = build_report(results, settings.seeds_dir, settings.abstain_threshold)
-    floors = json.loads(FLOORS.read_text())
-    broken = check_floors(report["overall"], floors)
+        except Exception as exc:  # the index cannot load: say so in one line
+            from index.store import IndexLoadError
 
+            if isinstance(exc, IndexLoadError):
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
+            raise
+        floors = floors_all.get(name, {}) if args.data is None else {}
+        broken = check_report(report, floors)
+        status = max(status, _write(report, floors, broken, args))
+    return status if args.check else 0
+
+
+def _write(
+    report: dict[str, Any],
+    floors: dict[str, dict[str, float]],
+    broken: list[str],
+    args: argparse.Namespace,
+) -> int:
+    from eval.plot import risk_coverage_png
+
+    name = report["corpus"]
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "eval.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    (args.out / "eval.md").write_text(markdown(report, floors, broken), encoding="utf-8")
-    print(table(report))
-    best = max(report["sweep"], key=lambda s: (s["f1"], -abs(s["threshold"] - 0.5)))
-    print(
-        f"\nbest no-answer threshold by F1: {best['threshold']:.2f} (F1 {best['f1']:.3f}); "
-        f"in use: {settings.abstain_threshold}"
+    rows = report["questions"]
+    saved = {**report, "questions": [r for r in rows if args.show_test or r["split"] == "dev"]}
+    (args.out / f"eval-{name}.json").write_text(json.dumps(saved, indent=2, ensure_ascii=False))
+    (args.out / f"eval-{name}.md").write_text(
+        markdown(report, floors, broken, args.show_test), encoding="utf-8"
     )
-    print(f"reports: {args.out / 'eval.json'}, {args.out / 'eval.md'}")
+    png = risk_coverage_png(report, args.out / f"risk-coverage-{name}.png")
+    print(f"## {name}: dev\n\n{table(report['splits']['dev'])}\n")
+    print(headline(report))
+    if "metadata" in report:
+        print("\n" + metadata_table(report["metadata"]))
+        for w in report["metadata"]["wrong"]:
+            print(f"  {w}")
+    print(f"reports: {args.out / f'eval-{name}.json'}, {args.out / f'eval-{name}.md'}, {png}\n")
     if broken:
-        print("floors broken: " + "; ".join(broken), file=sys.stderr)
-        return 1 if args.check else 0
+        print(f"{name}: floors broken: " + "; ".join(broken), file=sys.stderr)
+        return 1
     return 0
 
 

@@ -78,6 +78,11 @@ class Pipeline:
             else None
         )
 
+    @property
+    def threshold(self) -> float:
+        """The abstention threshold in use."""
+        return self.reader.abstain_threshold
+
     @classmethod
     def from_settings(cls, settings: Settings, encoder: Encoder | None = None) -> Pipeline:
         """Load and verify the index named by the settings; load the model once."""
