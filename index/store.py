@@ -17,6 +17,9 @@ Layout of ``out_dir``::
         bm25-chunks/, bm25-sentences/
                             BM25 over chunk and sentence terms (bm25s's own files)
         corpus_words.json   words written in lower case, and letter-run counts (speller)
+        analysis.json, analysis_*.npy
+                            every sentence parsed by spaCy: lemmas, parts of speech,
+                            dependency arcs, entities, noun chunks (``index.analysis``)
 
 A build writes a new generation folder and only then switches ``CURRENT``, so a crash
 at any point leaves the previous index intact and usable. While it writes, its vectors
@@ -43,9 +46,11 @@ import faiss
 import numpy as np
 import orjson
 
+from index import analysis as analysis_files
 from index import bm25 as bm25_files
 from index import ivf, tables
 from index import lexicon as lexicon_files
+from index.analysis import Analyses
 from index.bm25 import Bm25
 from index.chunk import ChunkParams
 from index.corpus_words import FILE as CORPUS_WORDS
@@ -79,8 +84,8 @@ log = logging.getLogger(__name__)
 # 3: sentences get their own FAISS index; 4: words and BM25 built in; 5: corpus word
 # statistics, and sentences and chunks as integer columns instead of JSON lines; 6: no
 # sentences.npy (the sentence index holds the same vectors: IVF keeps a map from id to
-# list), and files listed by BLAKE3, not SHA-256
-FORMAT_VERSION = 6
+# list), and files listed by BLAKE3, not SHA-256; 7: every sentence's linguistic analysis
+FORMAT_VERSION = 7
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,7 @@ class IndexStore:
     chunk_bm25: Bm25
     sentence_bm25: Bm25
     path: Path
+    analyses: Analyses  # every sentence's parse, made at build time
 
     _doc_index: dict[str, int] = field(init=False, repr=False)
 
@@ -179,6 +185,7 @@ REQUIRED_FILES = (
     "chunks.faiss",
     "sentences.faiss",
     *lexicon_files.FILES,
+    *analysis_files.FILES,
     CORPUS_WORDS,
     *(f"{folder}/{name}" for folder in (CHUNK_BM25, SENTENCE_BM25) for name in bm25_files.FILES),
 )
@@ -339,6 +346,10 @@ def save(
         lexicon = Lexicon.build(s.text for s in sentences)
         for fname, data in lexicon.payloads().items():
             put(fname, data)
+        analyses = Analyses.build([s.text for s in sentences])
+        for fname, data in analyses.payloads().items():
+            put(fname, data)
+        del analyses
         words = CorpusWords.build((s.text for s in sentences), (d.text for d in docs))
         put(CORPUS_WORDS, words.payload())
         sentence_terms = [lexicon.terms(i) for i in range(len(sentences))]
@@ -463,10 +474,11 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
         corpus_words = CorpusWords.read(gen / CORPUS_WORDS)
         chunk_bm25 = Bm25.load(gen / CHUNK_BM25)
         sentence_bm25 = Bm25.load(gen / SENTENCE_BM25)
+        analyses = Analyses.read(gen)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexLoadError(
-            f"cannot read the word lists or BM25 of {gen} ({exc}); {REBUILD_HINT}",
-            "the word lists or BM25 cannot be read",
+            f"cannot read the word lists, analyses or BM25 of {gen} ({exc}); {REBUILD_HINT}",
+            "the word lists, analyses or BM25 cannot be read",
         ) from exc
     counts = manifest.get("counts", {})
     checks = [
@@ -478,6 +490,7 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
         (len(lexicon), counts.get("sentences"), "sentence word lists"),
         (chunk_bm25.size, counts.get("chunks"), "chunk BM25 rows"),
         (sentence_bm25.size, counts.get("sentences"), "sentence BM25 rows"),
+        (len(analyses), counts.get("sentences"), "sentence analyses"),
     ]
     for got, want, what in checks:
         if got != want:
@@ -503,6 +516,7 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
         chunk_bm25,
         sentence_bm25,
         gen,
+        analyses,
     )
 
 

@@ -52,17 +52,23 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
+def _normal(w: str) -> str:
+    w = w.lower()
+    if "'" in w or "’" in w:  # the regexes only on the few words they can change
+        w = _POSSESSIVE.sub("", w).replace("’", "").replace("'", "")
+    if "." in w and _INITIALISM.fullmatch(w):
+        w = w.replace(".", "")  # "U.S." and "US" are the same word
+    return CHAT_WORDS.get(w, w)
+
+
 def words(text: str) -> list[str]:
     """Lower-cased word tokens: '2.9' stays whole, "Japan's" is 'japan', chat shorthand expanded."""
-    out = []
-    for w in _WORD.findall(text):
-        w = w.lower()
-        if "'" in w or "’" in w:  # the regexes only on the few words they can change
-            w = _POSSESSIVE.sub("", w).replace("’", "").replace("'", "")
-        if "." in w and _INITIALISM.fullmatch(w):
-            w = w.replace(".", "")  # "U.S." and "US" are the same word
-        out.append(CHAT_WORDS.get(w, w))
-    return out
+    return [_normal(w) for w in _WORD.findall(text)]
+
+
+def word_spans(text: str) -> list[tuple[int, int, str]]:
+    """``words`` with each word's offsets in ``text``."""
+    return [(m.start(), m.end(), _normal(m.group())) for m in _WORD.finditer(text)]
 
 
 def stem(word: str) -> str:

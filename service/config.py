@@ -28,9 +28,18 @@ class Settings(BaseSettings):
         8, ge=1, le=50, description="chunks the reader looks at (at least top_k are read)"
     )
 
-    abstain_threshold: float = Field(0.35, ge=0.0, le=1.0, description="answer only at or above")
+    abstain_threshold: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="answer only at or above this confidence (unset: the reader's own, chosen "
+        "on dev questions for an answered precision of 0.9)",
+    )
     cite_threshold: float = Field(
-        0.35, ge=0.0, le=1.0, description="further articles are cited at or above this support"
+        0.2,
+        ge=0.0,
+        le=1.0,
+        description="further articles stating the same answer are cited at or above this confidence",
     )
     torch_threads: int = Field(1, ge=1, le=64, description="encoder threads (torch or ONNX)")
     encoder_backend: Literal["torch", "onnx", "onnx-int8"] = Field(

@@ -70,6 +70,7 @@ class Pipeline:
         self.settings = settings
         self.retriever = Retriever(store)
         self.reader = Reader(store, settings.abstain_threshold, settings.cite_threshold)
+        self.cased = store.analyses.cased
         self.speller = Speller(store.corpus_words.counts)
         self.cache = EmbeddingCache(settings.embed_cache_size)
         self.batcher = (
@@ -167,7 +168,7 @@ class Pipeline:
         t1 = time.perf_counter()
         hits = self.retriever.search(mended, vector, max(top_k, self.settings.read_k))
         t2 = time.perf_counter()
-        q = analyse(mended)
+        q = analyse(mended, self.cased)
         reading = self.reader.read(q, vector, hits, abstain_threshold)
         t3 = time.perf_counter()
         citations = tuple(self._citation(ev) for ev in reading.evidence)

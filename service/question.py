@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from index.analysis import Parse, parse_text
 from index.text import STOPWORDS, stem, words
 
 
@@ -20,13 +21,17 @@ class Kind(StrEnum):
     PLACE = "place"
     NAME = "name"  # a title: a programme, product, lab, initiative
     REASON = "reason"
+    ROLE = "role"  # "what job does X hold": a title or description of a person
     OTHER = "other"
 
 
 _ORG_NOUNS = (
     r"compan(?:y|ies)|firms?|organi[sz]ations?|universit(?:y|ies)|agenc(?:y|ies)|ministr(?:y|ies)|"
     r"government|institutions?|partners?|providers?|rivals?|competitors?|body|department|"
-    r"tech giants?|businesses|institute|office|bod(?:y|ies)"
+    r"tech giants?|businesses|institute|office|bod(?:y|ies)|banks?|lenders?|insurers?|"
+    r"airlines?|carriers?|regulators?|suppliers?|manufacturers?|makers?|operators?|"
+    r"authorit(?:y|ies)|councils?|charit(?:y|ies)|trusts?|unions?|consortium|investors?|"
+    r"buyers?|bidders?|brands?|retailers?|groups?|outlets?|publications?|newspapers?|sites?"
 )
 _PLACE_NOUNS = (
     r"city|cities|country|countries|place|places|region|location|prefecture|state|island|site"
@@ -38,6 +43,12 @@ _NAME_NOUNS = (
 _ROLES = (
     r"ceo|cto|cfo|coo|president|chairman|chairperson|chair|governor|minister|prime minister|"
     r"head|founder|director|author|writer|reporter|spokesperson|ambassador|mayor|secretary"
+)
+# nouns for people by their English endings and the common roles: "which POLITICIAN",
+# "which EXECUTIVE", "what ANALYST"
+_PERSON_NOUNS = (
+    rf"{_ROLES}|person|people|executive|official|leader|boss|chief|manager|officer|"
+    r"spokesman|spokeswoman|chairwoman|man|woman|\w+(?:ian|ist|ologist|man|woman|person)"
 )
 _NOT_AUX_WORDS = frozenset(
     "is are was were will would does do did has have can could should".split()
@@ -63,14 +74,35 @@ _RULES: list[tuple[re.Pattern[str], Kind]] = [
         ),
         Kind.MONEY,
     ),
-    (re.compile(r"\bhow many\b|\bwhat number\b|\bnumber of\b"), Kind.COUNT),
     (
         re.compile(
-            r"\bwhen\b|\b(?:what|which) (?:year|date|day|month)\b|\bby what (?:year|date)\b|"
+            r"\bwhat (?:(?:is|was|will be|are|s) )?(?:the )?(?:[\w-]+ )?(?:price|cost|budget|"
+            r"revenue|salary|pay|wage|fee|fine|valuation|deal value|profit|loss)\b"
+        ),
+        Kind.MONEY,
+    ),
+    (
+        re.compile(
+            r"\bhow many\b|\bwhat number\b|\bnumber of\b|\bwhat (?:(?:is|was|will be|are|s) )?"
+            r"(?:the )?(?:[\w-]+ )?(?:workforce|headcount|population|staff|turnout|attendance)\b"
+        ),
+        Kind.COUNT,
+    ),
+    (
+        re.compile(
+            r"\bwhat (?:(?:is|was|are|s) )?(?:\w+ )?(?:job|role|title|position|post|occupation)\b|"
+            r"\bwhat (?:job|role|title|position|post) does\b|\bwhat does \w+(?: \w+)? do\b"
+        ),
+        Kind.ROLE,
+    ),
+    (
+        re.compile(
+            r"^when\b|\b(?:what|which) (?:year|yr|date|day|month)\b|\bby what (?:year|date)\b|"
             r"\bin what year\b"
         ),
         Kind.DATE,
     ),
+    (re.compile(rf"\b(?:which|what) (?:[\w-]+ )?(?:{_PERSON_NOUNS})\b"), Kind.PERSON),
     (re.compile(rf"{_WHICH}(?:{_PLACE_NOUNS})\b|\bwhere\b"), Kind.PLACE),
     (
         re.compile(
@@ -81,7 +113,7 @@ _RULES: list[tuple[re.Pattern[str], Kind]] = [
     ),
     (
         re.compile(
-            rf"\bwho\b|\bwhom\b|\bwhose\b|\bwhich (?:person|executive|official|leader)\b|"
+            rf"\bwho\b|\bwhom\b|\bwhose\b|"
             rf"(?:^|\s)(?:{_ROLES})(?: of [\w ]+)?(?: name)?$|\b(?:{_ROLES}) name\b"
         ),
         Kind.PERSON,
@@ -89,14 +121,16 @@ _RULES: list[tuple[re.Pattern[str], Kind]] = [
     (
         re.compile(
             rf"\b(?:what|which) {_NOT_AUX}(?:[\w-]+ ){{0,2}}(?:{_NAME_NOUNS})\b|"
-            r"\bwhat is (?:the )?name\b|\bcalled\b"
+            r"\bwhat(?: is| s|s)? (?:the )?(?:full |official )?(?:name|title)\b|\bcalled\b|"
+            r"\bstand for\b|\bshort for\b"
         ),
         Kind.NAME,
     ),
     (
         re.compile(
-            r"\bwhy\b|\bwhat (?:is|was|are) the (?:goal|aim|purpose|reason|motivation|objective)s?\b|"
-            r"\bfor what purpose\b"
+            r"\bwhy\b|\bwhat(?: is| was| are| s|s)? the (?:goal|aim|purpose|reason|motivation|"
+            r"objective|point|rationale|thinking)s?\b|\bfor what purpose\b|\bwhat for\b|"
+            r"\b(?:meant|supposed|designed|intended) to\b|\bin order to\b"
         ),
         Kind.REASON,
     ),
@@ -132,6 +166,60 @@ class Question:
     focus_required: bool
     currency: str | None  # "S$" when asked "in Singapore dollars"
     wh: str | None  # the question word, typos mended
+    parse: Parse | None = None  # spaCy's analysis of the question, its casing restored
+    focus_lemma: str | None = None  # the head noun asked about: "which MINISTRY"
+
+    @property
+    def labels(self) -> frozenset[str]:
+        """The entity labels an answer of this kind carries."""
+        return LABELS.get(self.kind, frozenset())
+
+
+LABELS: dict[Kind, frozenset[str]] = {
+    Kind.MONEY: frozenset({"MONEY"}),
+    Kind.COUNT: frozenset({"CARDINAL", "QUANTITY"}),
+    Kind.PERCENT: frozenset({"PERCENT"}),
+    Kind.DATE: frozenset({"DATE", "TIME"}),
+    Kind.DURATION: frozenset({"DATE", "TIME"}),
+    Kind.PERSON: frozenset({"PERSON"}),
+    Kind.ORG: frozenset({"ORG"}),
+    Kind.PLACE: frozenset({"GPE", "LOC", "FAC"}),
+    Kind.NAME: frozenset({"ORG", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "FAC"}),
+}
+_CASE_WORD = re.compile(r"[A-Za-z][A-Za-z'’.-]*[A-Za-z]|[A-Za-z]")
+
+
+def restore_case(text: str, cased: dict[str, str]) -> str:
+    """A lower-case word the articles write capitalised, written as they do ('zentara' ->
+    'Zentara'): spaCy finds the names of a chat question only when they look like names."""
+    if not cased:
+        return text
+    return _CASE_WORD.sub(
+        lambda m: cased.get(m.group(), m.group()) if m.group().islower() else m.group(), text
+    )
+
+
+def focus_lemma(parse: Parse) -> str | None:
+    """The noun the question asks about, from the parse: 'which MINISTRY runs it', 'what is
+    the BUDGET of', 'how many WORKERS'; None for 'who', 'when' and the like."""
+    toks = parse.tokens
+    for i, t in enumerate(toks):
+        if t.lemma in ("which", "what", "whose") or (
+            t.lemma in ("many", "much") and i > 0 and toks[i - 1].lemma == "how"
+        ):
+            head = toks[t.head]
+            if t.dep in ("det", "amod", "poss") and head.pos in ("NOUN", "PROPN") and t.head > i:
+                return head.lemma
+            # "what is the budget of ...": the attribute or subject of the copula
+            if t.lemma in ("what", "which"):
+                for j, u in enumerate(toks):
+                    if j > i and u.pos == "NOUN" and u.dep in ("attr", "nsubj", "nsubjpass"):
+                        return u.lemma
+        if t.lemma in ("who", "whom"):  # "who is the CEO of ...": the role asked about
+            for u in toks[i + 1 :]:
+                if u.pos == "NOUN" and u.dep in ("attr", "nsubj", "dobj", "appos"):
+                    return u.lemma
+    return None
 
 
 def _mend_wh(ws: list[str]) -> list[str]:
@@ -155,7 +243,11 @@ def _one_edit(a: str, b: str) -> bool:
 
 
 def classify(text: str) -> Kind:
-    q = " ".join(_mend_wh(words(text)))
+    """The kind of answer asked for, read from the first question word on ("which head of
+    government was visiting when ...": a person, not a date)."""
+    ws = _mend_wh(words(text))
+    first = next((i for i, w in enumerate(ws) if w in _WH), 0)
+    q = " ".join(ws[first:])
     for pattern, kind in _RULES:
         if pattern.search(q):
             return kind
@@ -241,7 +333,9 @@ def _currency(q: str) -> str | None:
     return None
 
 
-def analyse(text: str) -> Question:
+def analyse(text: str, cased: dict[str, str] | None = None, parse: bool = True) -> Question:
+    """What the question asks for; ``cased``: the articles' capitalised spellings, to mend a
+    lower-case question's names before it is parsed."""
     ws = _mend_wh(words(text))
     joined = " ".join(ws)
     currency = _currency(joined)
@@ -265,14 +359,18 @@ def analyse(text: str) -> Question:
         if currency
         else set()
     )
+    mended = restore_case(text, cased or {})
+    parsed = parse_text(mended, entities=False) if parse else None
     return Question(
         text=text,
         kind=classify(text),
         terms=tuple(dict.fromkeys(stem(w) for w in ws if w not in STOPWORDS and w not in unit)),
-        entities=tuple(e for e in _entities(text) if e not in unit),
+        entities=tuple(e for e in _entities(mended) if e not in unit),
         focus=_focus(ws),
         plural=_plural(ws),
         focus_required=bool(_ATTRIBUTE.search(joined)),
         currency=currency,
         wh=ws[0] if ws and ws[0] in _WH else next((w for w in ws if w in _WH), None),
+        parse=parsed,
+        focus_lemma=focus_lemma(parsed) if parsed else None,
     )

@@ -1,64 +1,73 @@
-"""The reader: pick the sentences that answer, cut the short span asked for, decide to abstain.
+"""The reader: rank the retrieved sentences, pick the span that answers, or abstain.
 
-Each step is a small function over plain data so that it can be tested alone:
-``Reader.score_sentences`` ranks candidate sentences, ``pick_span`` extracts the answer of
-the asked kind, ``confidence`` turns the evidence into a 0..1 score, ``cite`` chooses one
-sentence per article that states the same answer.
+Two small learned models do the choosing (``service.reader_model``): one scores each
+retrieved sentence for the question, the other each candidate span (``service.candidates``)
+of the best sentences, from explainable features (``service.features``). The best span's
+probability, calibrated on dev questions, is the answer's ``confidence``; below the
+threshold chosen on dev the reader abstains and shows the closest sentences instead.
 """
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
 
+from index.analysis import Parse
 from index.memo import BoundedMemo
 from index.store import IndexStore
-from index.text import STOPWORDS, stem, terms, words
+from index.text import STOPWORDS, stem, terms, word_spans, words
 from index.types import Hit, Sentence
 from service.about import ArticleNames, about_article
+from service.candidates import Candidate, candidates
+from service.features import (
+    ANSWER_FEATURES,
+    SENTENCE_FEATURES,
+    SPAN_FEATURES,
+    SentenceInfo,
+    SpanContext,
+    answer_features,
+    content_lemmas,
+    sentence_features,
+    span_features,
+)
 from service.lexicon import PREFIX, SentenceWords, idf_table, prefixes
-from service.question import Kind, Question
-from service.spans import candidates, open_spans
+from service.question import Question
+from service.reader_model import ReaderWeights, Scorer, load_weights
 
-TYPED = frozenset(
-    {
-        Kind.MONEY,
-        Kind.COUNT,
-        Kind.PERCENT,
-        Kind.DATE,
-        Kind.DURATION,
-        Kind.PERSON,
-        Kind.ORG,
-        Kind.PLACE,
-        Kind.NAME,
-    }
-)
-_TOKEN = re.compile(r"[A-Za-z0-9]+")
 MEMO_LIMIT = 50_000  # sentences' candidate spans and articles' headline words kept
-# "whom did X meet": X is the question's subject, so the answer is someone else
-_OBJECT_QUESTION = re.compile(
-    r"^\s*(?:who|whom)\s+(?:did|does|do|will|would|has|have|had|can|could)\b"
-)
-_CURRENCY = re.compile(r"(?:US|S|A|C|HK|NZ)?\\?\$|€|£|¥")
+SPAN_SENTENCES = 3  # the best sentences whose spans are scored
 
 
 @dataclass(frozen=True)
 class Evidence:
-    """A candidate sentence and how well it supports the question."""
+    """A sentence the reader cites or shows, with its score (0..1)."""
 
     sentence: Sentence
-    score: float  # ranking score
-    dense: float  # cosine between question and sentence
-    coverage: float  # IDF-weighted share of the question's terms found (sentence + context)
-    missing: float  # 0..1: weight of the rarest question term not found, against the rarest term
-    entities: float  # share of the question's names and numbers found
-    focus: float  # share of the asked-about noun's words found
-    spans: tuple[tuple[int, int], ...]  # answer candidates, offsets into the sentence
+    score: float
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A candidate span of a read sentence, with its features and (once scored) its logit."""
+
+    info: SentenceInfo
+    candidate: Candidate
+    features: list[float]
+    logit: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return self.info.sentence.text[self.candidate.start : self.candidate.end]
+
+    @property
+    def key(self) -> str:
+        """What two spans share when they state the same answer (``answer_key``)."""
+        return key_of(self.candidate.words)
 
 
 @dataclass(frozen=True)
@@ -72,9 +81,12 @@ class Reading:
     closest: tuple[Evidence, ...]  # best sentences overall, for an abstention's "closest sources"
 
 
-def _opens_with_span(q: Question) -> bool:
-    """Open 'what/which' questions are answered with a phrase; others with the sentence."""
-    return q.kind is Kind.OTHER and q.wh in ("what", "which")
+class _Word(NamedTuple):
+    start: int  # offsets into the sentence
+    end: int
+    word: str  # as ``index.text.words`` gives it
+    term: str | None  # its stem; None for a stopword
+    prefix: str | None  # its first PREFIX letters, for a longer word
 
 
 class _Weights(NamedTuple):
@@ -89,11 +101,26 @@ class Reader:
     def __init__(
         self,
         store: IndexStore,
-        abstain_threshold: float,
-        cite_threshold: float,
+        abstain_threshold: float | None = None,
+        cite_threshold: float = 0.1,
+        weights: ReaderWeights | None = None,
     ) -> None:
         self.store = store
-        self.abstain_threshold = abstain_threshold
+        self.weights = weights or load_weights()
+        if (
+            self.weights.sentence.features != SENTENCE_FEATURES
+            or self.weights.span.features != SPAN_FEATURES
+            or self.weights.answer.features != ANSWER_FEATURES
+        ):
+            raise ValueError(
+                "the reader's weights name other features than the code computes: "
+                "retrain them with `python -m eval.train_reader`"
+            )
+        self.scorer = Scorer(self.weights)
+        # unset: the threshold chosen on dev for an answered precision of 0.9
+        self.abstain_threshold = (
+            self.weights.threshold if abstain_threshold is None else abstain_threshold
+        )
         self.cite_threshold = cite_threshold
         self._sets = SentenceWords(store.lexicon)
         self._names = ArticleNames(store)
@@ -103,26 +130,33 @@ class Reader:
         # A word the articles never use may be a paraphrase: weigh it like a typical word.
         self._unseen_idf = statistics.median(self._idf.values()) if self._idf else 1.0
         self._max_idf = max(self._idf.values(), default=1.0)  # once: the vocabulary is large
-        self._candidates: BoundedMemo[tuple[Kind, int], tuple[tuple[int, int], ...]] = BoundedMemo(
+        self._candidates: BoundedMemo[int, tuple[Candidate, ...]] = BoundedMemo(
             self._cut, MEMO_LIMIT
+        )
+        self._word_memo: BoundedMemo[int, tuple[_Word, ...]] = BoundedMemo(
+            self._cut_words, MEMO_LIMIT
         )
         self._headline = {d.doc_id: d.title for d in store.documents.values()}
         self._title_words: BoundedMemo[str, tuple[frozenset[str], frozenset[str]]] = BoundedMemo(
             self._title_sets, MEMO_LIMIT
         )
         self.common = store.corpus_words.lowercase  # counted when the index was built
+        self.cased = store.analyses.cased
 
-    def candidates(self, kind: Kind, sentence_id: int) -> tuple[tuple[int, int], ...]:
-        """Typed spans of one sentence; sentences never change, so each is cut once."""
-        return self._candidates[(kind, sentence_id)]
+    # --- per sentence -------------------------------------------------------------------
 
-    def _cut(self, key: tuple[Kind, int]) -> tuple[tuple[int, int], ...]:
-        kind, sentence_id = key
-        return tuple(candidates(kind, self.store.sentences[sentence_id].text, self.common))
+    def parse(self, sentence_id: int) -> Parse:
+        return self.store.analyses.get(sentence_id, self.store.sentences[sentence_id].text)
+
+    def candidates(self, sentence_id: int) -> tuple[Candidate, ...]:
+        """Candidate spans of one sentence; sentences never change, so each is cut once."""
+        return self._candidates[sentence_id]
+
+    def _cut(self, sentence_id: int) -> tuple[Candidate, ...]:
+        return tuple(candidates(self.parse(sentence_id)))
 
     def _title_sets(self, doc_id: str) -> tuple[frozenset[str], frozenset[str]]:
-        """The headline's words and terms, and their prefixes: made when a question first
-        reaches the article (for every article at start-up: 1 s at 10,000 articles)."""
+        """The headline's words and terms, and their prefixes."""
         title = self.store.documents[doc_id].title or ""
         pool = frozenset(words(title)) | frozenset(terms(title))
         return pool, prefixes(pool)
@@ -137,8 +171,15 @@ class Reader:
             return prev
         return None
 
+    def _next(self, sentence_id: int) -> int | None:
+        nxt = sentence_id + 1
+        if nxt < len(self.store.sentences) and (
+            self.store.sentences[nxt].doc_id == self.store.sentences[sentence_id].doc_id
+        ):
+            return nxt
+        return None
+
     def _weights(self, q: Question) -> _Weights:
-        """The question's terms with their IDF, their sum and the largest: once a question."""
         weighted = tuple((t, self.idf(t)) for t in q.terms)
         total = rarest = 0.0
         for _, w in weighted:
@@ -187,143 +228,196 @@ class Reader:
                 credit += 0.5
         return credit / len(needles)
 
-    def score_sentences(
+    def sentences(
         self, q: Question, query_vector: np.ndarray, hits: Sequence[Hit]
-    ) -> list[Evidence]:
-        """All sentences of the retrieved chunks, best first."""
+    ) -> tuple[list[SentenceInfo], np.ndarray]:
+        """Every sentence of the retrieved chunks, measured, with its feature rows."""
         retrieval: dict[int, float] = {}
         for hit in hits:
             for sid in hit.chunk.sentence_ids:
                 retrieval[sid] = max(retrieval.get(sid, 0.0), hit.score)
         if not retrieval:
-            return []
+            return [], np.zeros((0, len(self.scorer.sentence_names)))
         ids = sorted(retrieval)
-        dense = self.store.sentence_vectors(ids) @ query_vector.astype(np.float32)
-        qlist = words(q.text)
-        qwords, qjoined = frozenset(qlist), " ".join(qlist)
+        # the sentences either side, in the same article: context for pronouns and lists
+        near = {sid: (self._prev(self.store.sentences[sid]), self._next(sid)) for sid in ids}
+        every = sorted(set(ids) | {n for pair in near.values() for n in pair if n is not None})
+        cosines = dict(
+            zip(
+                every,
+                (self.store.sentence_vectors(every) @ query_vector.astype(np.float32)).tolist(),
+                strict=True,
+            )
+        )
+        dense = np.asarray([cosines[sid] for sid in ids], dtype=np.float32)
         entity_words = [w for e in q.entities for w in words(e)]
         weights = self._weights(q)
-        out = []
+        infos = []
         for sid, d in zip(ids, dense, strict=True):
             sentence = self.store.sentences[sid]
             prev = self._prev(sentence)
-            if q.kind in TYPED:
-                spans = tuple(
-                    sp
-                    for sp in self.candidates(q.kind, sid)
-                    if not _repeats_question(sentence.text[sp[0] : sp[1]], qwords, qjoined)
-                )
-            else:
-                spans = ()  # open spans are cut later, for the best sentence only
             cov, missing = self._coverage(weights, sentence, prev)
-            ent = self._share_found(entity_words, sentence, prev, stemmed=False)
-            foc = self._share_found(q.focus, sentence, prev, stemmed=True)
-            score = 0.40 * float(d) + 0.30 * cov + 0.10 * retrieval[sid] + 0.10 * ent + 0.10 * foc
-            if q.kind in TYPED and spans:
-                score += 0.15
-            if _is_heading(sentence.text):
-                score -= 0.10
-            elif sentence.text == self._headline.get(sentence.doc_id):
-                score -= 0.03  # the same fact in the body gives the reader more context
-            out.append(Evidence(sentence, score, float(d), cov, missing, ent, foc, spans))
-        out.sort(key=lambda e: (-e.score, e.sentence.sentence_id))
+            infos.append(
+                SentenceInfo(
+                    sentence=sentence,
+                    parse=self.parse(sid),
+                    dense=float(d),
+                    retrieval=retrieval[sid],
+                    coverage=cov,
+                    missing=missing,
+                    entities=self._share_found(entity_words, sentence, prev, stemmed=False),
+                    focus=self._share_found(q.focus, sentence, prev, stemmed=True),
+                    is_heading=_is_heading(sentence.text),
+                    is_headline=sentence.text == self._headline.get(sentence.doc_id),
+                    candidates=self.candidates(sid),
+                    dense_prev=_cosine(cosines, near[sid][0]),
+                    dense_next=_cosine(cosines, near[sid][1]),
+                )
+            )
+        for rank, i in enumerate(np.argsort(-dense, kind="stable")):
+            infos[int(i)].rank = rank
+        best = float(dense.max())
+        q_lemmas = question_lemmas(q)
+        rows = np.asarray(
+            [sentence_features(q, info, best, q_lemmas) for info in infos], dtype=np.float64
+        )
+        return infos, rows
+
+    # --- per span -----------------------------------------------------------------------
+
+    def spans(self, q: Question, infos: Sequence[SentenceInfo]) -> list[Scored]:
+        """The candidate spans of ``infos`` (already ranked best first), with features;
+        spans made only of the question's own words are never offered."""
+        q_lemmas = question_lemmas(q)
+        qlist = words(q.text)
+        qwords, qjoined = frozenset(qlist), " ".join(qlist)
+        entity_words = [w for e in q.entities for w in words(e)]
+        q_names = set(entity_words)
+        out = []
+        for rank, info in enumerate(infos):
+            matched = [
+                i
+                for i, t in enumerate(info.parse.tokens)
+                if t.lemma in q_lemmas or stem(t.lemma) in q.terms
+            ]
+            named = [
+                i
+                for i, t in enumerate(info.parse.tokens)
+                if info.sentence.text[t.start : t.end].lower() in q_names
+            ]
+            ws = self._words(info.sentence.sentence_id)
+            for c in info.candidates:
+                if _repeats_question(c.words, qwords, qjoined):
+                    continue
+                window = self._window(ws, c)
+                ctx = SpanContext(
+                    dep_near=self._dep_near(info.parse, c, matched),
+                    proximity=self.proximity(q, ws, c),
+                    local_support=self.local_support(q, window),
+                    local_entities=self.local_entities(entity_words, info, window),
+                    rarity=self.rarity(ws, c),
+                    sentence_rank=rank,
+                    q_entity_near=_near(info.parse, c, named),
+                )
+                out.append(Scored(info, c, span_features(q, info, c, ctx, q_lemmas)))
         return out
 
-    def proximity(self, q: Question, ev: Evidence, span: tuple[int, int]) -> float:
+    @staticmethod
+    def _dep_near(p: Parse, c: Candidate, matched: Sequence[int]) -> float:
+        """1 / (1 + arcs from the span's head to the nearest question word outside it)."""
+        if c.head < 0 or not matched:
+            return 0.0
+        outside = [i for i in matched if not c.start <= p.tokens[i].start < c.end]
+        if not outside:
+            return 0.0
+        return 1.0 / (1.0 + min(p.distance(c.head, i) for i in outside))
+
+    def _words(self, sentence_id: int) -> tuple[_Word, ...]:
+        return self._word_memo[sentence_id]
+
+    def _cut_words(self, sentence_id: int) -> tuple[_Word, ...]:
+        """A sentence's words with offsets, stems and prefixes, made once."""
+        out = []
+        for s, e, w in word_spans(self.store.sentences[sentence_id].text):
+            term = None if w in STOPWORDS else stem(w)
+            out.append(_Word(s, e, w, term, w[:PREFIX] if len(w) >= PREFIX else None))
+        return tuple(out)
+
+    def proximity(self, q: Question, ws: Sequence[_Word], c: Candidate) -> float:
         """0..1: how close the span sits to the question's words, rarer words counting more."""
-        text = ev.sentence.text
         nearest: dict[str, float] = {}
-        centre = (span[0] + span[1]) / 2
-        for m in _TOKEN.finditer(text):
-            if span[0] <= m.start() < span[1]:
+        centre = (c.start + c.end) / 2
+        for w in ws:
+            if c.start <= w.start < c.end or w.term not in q.terms or w.term is None:
                 continue
-            t = stem(m.group().lower())
-            if t in q.terms:
-                d = abs(m.start() - centre)
-                nearest[t] = min(nearest.get(t, d), d)
+            d = abs(w.start - centre)
+            nearest[w.term] = min(nearest.get(w.term, d), d)
         if not nearest:
             return 0.0
         total = sum(self.idf(t) for t in q.terms) or 1.0
         return sum(self.idf(t) / (1.0 + d / 30.0) for t, d in nearest.items()) / total
 
-    def local_support(self, q: Question, ev: Evidence, span: tuple[int, int]) -> float:
-        """IDF-weighted share of the question's words within 50 characters of the span.
+    @staticmethod
+    def _window(ws: Sequence[_Word], c: Candidate, width: int = 50) -> list[_Word]:
+        """The words on either side of a span, within ``width`` characters."""
+        return [
+            w
+            for w in ws
+            if (c.start - width <= w.start and w.end <= c.start)
+            or (c.end <= w.start and w.end <= c.end + width)
+        ]
 
-        For people: "Meta CEO Mark Zuckerberg" is no answer to "who is the CEO of Microsoft".
-        """
-        window = _window(ev, span)
-        found = frozenset(terms(window))
-        near = prefixes(words(window))
+    def local_support(self, q: Question, window: Sequence[_Word]) -> float:
+        """IDF-weighted share of the question's words within 50 characters of the span:
+        "Meta CEO Mark Zuckerberg" is no answer to "who is the CEO of Microsoft"."""
+        found = frozenset(w.term for w in window if w.term is not None)
+        near = frozenset(w.prefix for w in window if w.prefix is not None)
         total = got = 0.0
         for t in q.terms:
-            w = self.idf(t)
-            total += w
+            weight = self.idf(t)
+            total += weight
             if _found(t, found, near):
-                got += w
+                got += weight
         return got / total if total else 1.0
 
-    def local_entities(self, q: Question, ev: Evidence, span: tuple[int, int]) -> float:
+    def local_entities(
+        self, names: Sequence[str], info: SentenceInfo, window: Sequence[_Word]
+    ) -> float:
         """Share of the question's names near the span ('CEO of MICROSOFT' next to the name)."""
-        needles = [w for e in q.entities for w in words(e)]
-        if not needles:
+        if not names:
             return 1.0
-        pool = frozenset(words(_window(ev, span)))
-        near = prefixes(pool)
-        title, _ = self._title_words[ev.sentence.doc_id]
+        pool = frozenset(w.word for w in window)
+        near = frozenset(w.prefix for w in window if w.prefix is not None)
+        title, _ = self._title_words[info.sentence.doc_id]
         found = 0.0
-        for n in needles:
+        for n in names:
             if _found(n, pool, near):
                 found += 1.0
             elif n in title:
                 found += 0.5
-        return found / len(needles)
+        return found / len(names)
 
-    def rarity(self, piece: str) -> float:
+    def rarity(self, ws: Sequence[_Word], c: Candidate) -> float:
         """0..1: how rare the span's words are in the articles; 'Japan' is everywhere."""
-        ts = terms(piece)
-        if not ts:
-            return 0.0
-        return min(1.0, max(self.idf(t) for t in ts) / self._max_idf)
+        idfs = [
+            self.idf(w.term)
+            for w in ws
+            if w.term is not None and c.start <= w.start and w.end <= c.end
+        ]
+        return min(1.0, max(idfs) / self._max_idf) if idfs else 0.0
 
-    def pick_span(
-        self, q: Question, ranked: Sequence[Evidence]
-    ) -> tuple[Evidence, tuple[int, int] | None]:
-        """The best (sentence, span); span None means 'answer with the whole sentence'."""
-        if q.kind not in TYPED and not _opens_with_span(q):
-            return ranked[0], None
-        if q.kind in TYPED:
-            pool = list(ranked[:6])
-        else:
-            ev = ranked[0]
-            said = frozenset(words(q.text)) | frozenset(q.terms)
-            pool = [replace(ev, spans=tuple(open_spans(ev.sentence.text, said)))]
-        top = ranked[0].score
-        best: tuple[float, Evidence, tuple[int, int]] | None = None
-        for ev in pool:
-            if ev.score < top - 0.15:
-                break
-            for sp in ev.spans:
-                local = self.local_support(q, ev, sp) if q.kind is Kind.PERSON else 0.0
-                s = (
-                    ev.score
-                    + 0.1 * local
-                    + 0.15 * self.proximity(q, ev, sp)
-                    + _span_prior(q, ev, sp)
-                    + 0.05 * self.rarity(ev.sentence.text[sp[0] : sp[1]])
-                )
-                if best is None or s > best[0]:
-                    best = (s, ev, sp)
-        if best is None:
-            return ranked[0], None
-        if q.kind is Kind.PERSON:
-            ev, sp = best[1], best[2]
-            local = self.local_support(q, ev, sp)
-            return replace(
-                ev,
-                coverage=min(ev.coverage, local),
-                entities=min(ev.entities, self.local_entities(q, ev, sp)),
-            ), sp
-        return best[1], best[2]
+    # --- the whole reading --------------------------------------------------------------
+
+    def rank_sentences(
+        self, q: Question, query_vector: np.ndarray, hits: Sequence[Hit]
+    ) -> list[SentenceInfo]:
+        infos, rows = self.sentences(q, query_vector, hits)
+        if not infos:
+            return []
+        logits = self.scorer.sentence_logits(rows)
+        for info, z in zip(infos, logits, strict=True):
+            info.logit = float(z)
+        return sorted(infos, key=lambda i: (-i.logit, i.sentence.sentence_id))
 
     def _about_article(self, q: Question) -> Reading | None:
         """'Who wrote the iTnews Asia article?': the byline or date line is the evidence."""
@@ -333,7 +427,7 @@ class Reader:
         start, end = about.line
         text = self.store.documents[about.doc_id].text[start:end]
         line = Sentence(-1, about.doc_id, start, end, text, ())
-        ev = Evidence(line, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0, ())
+        ev = Evidence(line, about.confidence)
         a, b = about.answer
         return Reading(text[a - start : b - start], a, about.confidence, (ev,), (ev,))
 
@@ -347,24 +441,105 @@ class Reader:
         about = self._about_article(q)
         if about is not None:
             return about
-        ranked = self.score_sentences(q, query_vector, hits)
+        ranked = self.rank_sentences(q, query_vector, hits)
         if not ranked:
             return Reading(None, None, 0.0, (), ())
-        best, span = self.pick_span(q, ranked)
-        conf = confidence(q, best, span is not None)
-        closest = tuple(_one_per_doc(ranked)[:3])
+        closest = tuple(Evidence(i.sentence, _prob(i.logit)) for i in _one_per_doc(ranked)[:3])
+        scored = self.score_spans(q, ranked[:SPAN_SENTENCES])
+        if not scored:
+            return Reading(None, None, 0.0, (), closest)
+        logits = [s.logit for s in scored]
+        best = max(
+            range(len(scored)), key=lambda i: (logits[i], -scored[i].info.sentence.sentence_id)
+        )
+        conf = self.scorer.confidence(answer_row(q, scored, logits, best))
         threshold = self.abstain_threshold if abstain_threshold is None else abstain_threshold
         if conf < threshold:
             return Reading(None, None, conf, (), closest)
-        s = best.sentence
-        if span is None:
-            answer, start = s.text, s.start
-        else:
-            answer, start = s.text[span[0] : span[1]], s.start + span[0]
-        cited = cite(
-            q, best, answer if span and q.kind in TYPED else None, ranked, self.cite_threshold
+        chosen = scored[best]
+        s = chosen.info.sentence
+        cited = self.cite(q, scored, logits, best, conf)
+        return Reading(chosen.text, s.start + chosen.candidate.start, conf, cited, closest)
+
+    def score_spans(self, q: Question, infos: Sequence[SentenceInfo]) -> list[Scored]:
+        scored = self.spans(q, infos)
+        if not scored:
+            return []
+        logits = self.scorer.span_logits(np.asarray([s.features for s in scored]))
+        return [
+            Scored(s.info, s.candidate, s.features, float(z))
+            for s, z in zip(scored, logits, strict=True)
+        ]
+
+    def cite(
+        self,
+        q: Question,
+        scored: Sequence[Scored],
+        logits: Sequence[float],
+        best: int,
+        conf: float,
+    ) -> tuple[Evidence, ...]:
+        """The answering sentence first, then the best sentence of each other article whose
+        span states the same answer (same digits and words) with enough confidence."""
+        key = scored[best].key
+        cited = [Evidence(scored[best].info.sentence, conf)]
+        seen = {scored[best].info.sentence.doc_id}
+        for i in sorted(range(len(scored)), key=lambda i: -logits[i]):
+            s = scored[i]
+            doc = s.info.sentence.doc_id
+            if doc in seen or s.key != key:
+                continue
+            c = self.scorer.confidence(answer_row(q, scored, logits, i))
+            if c < self.cite_threshold:
+                continue
+            seen.add(doc)
+            cited.append(Evidence(s.info.sentence, c))
+        return tuple(cited)
+
+
+_FIT = SPAN_FEATURES.index("fit_label"), SPAN_FEATURES.index("fit_pattern")
+_NOFIT = SPAN_FEATURES.index("typed_nofit")
+
+
+def answer_row(
+    q: Question, scored: Sequence[Scored], logits: Sequence[float], i: int
+) -> list[float]:
+    """The answer model's features for span ``i`` of a question's scored spans."""
+    f = scored[i].features
+    key = scored[i].key
+    own = scored[i].info.sentence.sentence_id
+    agree = len({s.info.sentence.sentence_id for s in scored if s.key == key} - {own})
+    return answer_features(
+        q, logits, i, scored[i].info, bool(f[_FIT[0]] or f[_FIT[1]]), bool(f[_NOFIT]), agree
+    )
+
+
+def _near(p: Parse, c: Candidate, tokens: Sequence[int]) -> float:
+    """1 / (1 + tokens between the span and the nearest of ``tokens`` outside it)."""
+    best = None
+    for i in tokens:
+        t = p.tokens[i]
+        if c.start <= t.start < c.end:
+            continue
+        gap = sum(
+            1
+            for u in p.tokens
+            if (t.end <= u.start < c.start) or (c.end <= u.start and u.end <= t.start)
         )
-        return Reading(answer, start, conf, cited, closest)
+        best = gap if best is None else min(best, gap)
+    return 0.0 if best is None else 1.0 / (1.0 + best)
+
+
+def _cosine(cosines: dict[int, float], sentence_id: int | None) -> float:
+    return cosines[sentence_id] if sentence_id is not None else 0.0
+
+
+def question_lemmas(q: Question) -> set[str]:
+    return content_lemmas(q.parse) if q.parse is not None else set(q.terms)
+
+
+def _prob(logit: float) -> float:
+    return round(1.0 / (1.0 + float(np.exp(-np.clip(logit, -50, 50)))), 4)
 
 
 def _found(needle: str, pool: frozenset[str], prefixes: frozenset[str]) -> bool:
@@ -372,111 +547,35 @@ def _found(needle: str, pool: frozenset[str], prefixes: frozenset[str]) -> bool:
     return needle in pool or (len(needle) >= PREFIX and needle[:PREFIX] in prefixes)
 
 
-def _window(ev: Evidence, span: tuple[int, int], width: int = 50) -> str:
-    """The text on either side of a span, within its sentence."""
-    text = ev.sentence.text
-    return text[max(0, span[0] - width) : span[0]] + " " + text[span[1] : span[1] + width]
-
-
 def _is_heading(text: str) -> bool:
     """Section headings and list labels: short, or ending with a colon."""
     return len(text.split()) < 5 or text.rstrip().endswith(":")
 
 
-def _repeats_question(span_text: str, qws: frozenset[str], qjoined: str) -> bool:
-    """A span the question already says ('Keio University' when asked about Keio University)."""
-    all_ws = words(span_text)
+def _repeats_question(all_ws: Sequence[str], qws: frozenset[str], qjoined: str) -> bool:
+    """A span the question already says ('Keio University' when asked about Keio University),
+    or one of function words only; ``all_ws``: the span's words."""
     ws = [w for w in all_ws if w not in STOPWORDS]
     if not ws or not all(w in qws for w in ws):
-        return False
+        return not ws
     return len(ws) == 1 or " ".join(all_ws) in qjoined
-
-
-def _span_prior(q: Question, ev: Evidence, span: tuple[int, int]) -> float:
-    """Small preferences by kind: the asked currency, the main figure over a conversion."""
-    text = ev.sentence.text
-    piece = text[span[0] : span[1]]
-    bonus = 0.0
-    in_parens = text[: span[0]].count("(") > text[: span[0]].count(")")
-    if q.kind is Kind.MONEY and q.currency:
-        m = _CURRENCY.search(piece)
-        sym = m.group().replace("\\", "") if m else ""
-        same = sym == q.currency or (q.currency == "US$" and sym == "$")
-        bonus += 0.2 if same else -0.2
-    elif in_parens:
-        bonus -= 0.05
-    if q.kind is Kind.OTHER:
-        n = len(piece.split())
-        bonus -= 0.01 * max(0, n - 6) + 0.002 * n  # short phrases answer more precisely
-        if text[span[0] - 1 : span[0]] in ("“", '"'):
-            bonus += 0.1  # a quoted phrase is usually the thing asked about
-    if q.kind in (Kind.ORG, Kind.PLACE):
-        is_list = " and " in piece or ", " in piece
-        bonus += (0.2 if is_list else 0.0) if q.plural else (-0.1 if is_list else 0.0)
-    if q.kind is Kind.PERSON and _OBJECT_QUESTION.match(q.text.lower()):
-        # "whom did the Japanese Prime Minister meet": "Prime Minister Fumio Kishida" is the
-        # question's own subject, not its answer
-        before = words(text[max(0, span[0] - 40) : span[0]])[-3:]
-        if len([w for w in before if w in words(q.text)]) >= 2:
-            bonus -= 0.2
-    # "which ministry" -> a span that says "Ministry"
-    if q.kind in (Kind.ORG, Kind.PLACE, Kind.NAME) and any(
-        stem(w) in q.focus for w in words(piece)
-    ):
-        bonus += 0.2
-    return bonus
-
-
-def confidence(q: Question, best: Evidence, span_found: bool) -> float:
-    """0..1 from the reading evidence: are the question's words, names and focus supported?"""
-    dense = min(1.0, max(0.0, (best.dense - 0.25) / 0.45))
-    raw = 0.3 * best.coverage + 0.7 * dense
-    if q.kind in TYPED and not span_found:
-        raw *= 0.4  # nothing of the asked kind (no amount for "how much"): not answered here
-    raw *= 0.3 + 0.7 * best.entities
-    if q.focus_required:
-        raw *= 0.5 + 0.5 * best.focus  # "how many EMPLOYEES": the sentence must be about them
-    raw *= 1.0 - 0.3 * best.missing
-    if q.kind not in TYPED and not span_found:
-        raw *= 0.85  # a whole sentence answers less precisely than a span
-    return round(max(0.0, min(1.0, raw)), 4)
 
 
 def answer_key(text: str) -> str:
     """What two spans must share to state the same answer: digits and words, no symbols."""
-    ws = [w for w in words(text.lower().replace(",", "")) if w not in {"us", "usd", "s"}]
-    return " ".join(ws)
+    return key_of(tuple(words(text)))
 
 
-def _one_per_doc(ranked: Sequence[Evidence]) -> list[Evidence]:
+@lru_cache(maxsize=65536)
+def key_of(ws: tuple[str, ...]) -> str:
+    return " ".join(w.replace(",", "") for w in ws if w not in {"us", "usd", "s"})
+
+
+def _one_per_doc(ranked: Sequence[SentenceInfo]) -> list[SentenceInfo]:
     seen: set[str] = set()
     out = []
-    for ev in ranked:
-        if ev.sentence.doc_id not in seen:
-            seen.add(ev.sentence.doc_id)
-            out.append(ev)
+    for info in ranked:
+        if info.sentence.doc_id not in seen:
+            seen.add(info.sentence.doc_id)
+            out.append(info)
     return out
-
-
-def cite(
-    q: Question, best: Evidence, span: str | None, ranked: Sequence[Evidence], threshold: float
-) -> tuple[Evidence, ...]:
-    """The answering sentence first, then the best sentence of each other article saying the same.
-
-    ``span`` is the short typed answer when one was cut from the sentence, else None.
-    """
-    key = answer_key(span) if span else ""
-    cited = [best]
-    for ev in _one_per_doc(ranked):
-        if ev.sentence.doc_id == best.sentence.doc_id:
-            continue
-        if confidence(q, ev, bool(ev.spans)) < threshold:
-            continue
-        if span:
-            keys = {answer_key(ev.sentence.text[s:e]) for s, e in ev.spans}
-            if key not in keys:
-                continue
-        elif ev.score < best.score - 0.1:
-            continue
-        cited.append(ev)
-    return tuple(cited)

@@ -1,0 +1,330 @@
+"""The reader's explainable features: of a sentence for a question, and of a span in it.
+
+Each is a number a person can check by hand (a cosine, a share of the question's words, a
+distance in the parse, whether the span is of the type asked for). Their weights are
+learned (``service.reader_model``); nothing here is tuned to any article.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from index.analysis import Parse
+from index.types import Sentence
+from service.candidates import Candidate
+from service.question import Kind, Question
+
+TYPED = frozenset(
+    {
+        Kind.MONEY,
+        Kind.COUNT,
+        Kind.PERCENT,
+        Kind.DATE,
+        Kind.DURATION,
+        Kind.PERSON,
+        Kind.ORG,
+        Kind.PLACE,
+        Kind.NAME,
+    }
+)
+# which pattern answers which kind
+PATTERN_KIND = {
+    Kind.MONEY: "MONEY",
+    Kind.COUNT: "COUNT",
+    Kind.PERCENT: "PERCENT",
+    Kind.DATE: "DATE",
+    Kind.DURATION: "DURATION",
+}
+_NUMERIC = frozenset({Kind.MONEY, Kind.COUNT, Kind.PERCENT})
+_NUMERIC_LABELS = frozenset({"MONEY", "PERCENT", "COUNT", "CARDINAL", "QUANTITY"})
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+_PURPOSE = re.compile(
+    r"(?:in order to|so that|so as to|to|because|since|as|by|for|due to|aim(?:ing|s|ed)? to)\s",
+    re.I,
+)
+_CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM", "ADV"})
+_AUX_LEMMAS = frozenset({"be", "have", "do", "will", "would", "can", "could", "should", "may"})
+
+SENTENCE_FEATURES = [
+    "dense",
+    "dense_gap",
+    "dense_rank",
+    "retrieval",
+    "coverage",
+    "missing",
+    "entities",
+    "focus",
+    "focus_lemma",
+    "lemma_overlap",
+    "heading",
+    "headline",
+    "has_fit",
+    "length",
+    "dense_prev",
+    "dense_next",
+]
+_SOURCES = (
+    "entity",
+    "chunk",
+    "extended",
+    "list",
+    "apposition",
+    "clause",
+    "pattern",
+    "proper",
+    "quoted",
+    "sentence",
+)
+SPAN_FEATURES = [
+    "sentence_logit",
+    "sentence_rank",
+    "dense",
+    "coverage",
+    "entities",
+    "fit_label",
+    "fit_pattern",
+    "typed_nofit",
+    "other_label",
+    "focus_in_span",
+    "focus_near",
+    "repeat",
+    "all_repeat",
+    "tokens",
+    "long",
+    *(f"src_{s}" for s in _SOURCES),
+    "open_clause",
+    "open_sentence",
+    "open_chunk",
+    "reason_clause",
+    "reason_sentence",
+    "plural_list",
+    "single_list",
+    "purpose",
+    "reason_purpose",
+    "open_purpose",
+    "pattern_mismatch",
+    "numeric_fit",
+    "year_fit",
+    "who_org",
+    "q_entity_near",
+    "role_fit",
+    "dep_near",
+    "proximity",
+    "local_support",
+    "local_entities",
+    "in_parens",
+    "rarity",
+    "currency",
+    "capitals",
+    "digits",
+    *(f"kind_{k.value}" for k in Kind),
+]
+
+
+def content_lemmas(p: Parse) -> set[str]:
+    return {
+        t.lemma
+        for t in p.tokens
+        if t.pos in _CONTENT_POS and t.lemma not in _AUX_LEMMAS and t.lemma.isalnum()
+    }
+
+
+@dataclass
+class SentenceInfo:
+    """One sentence read for a question, and what was measured of it."""
+
+    sentence: Sentence
+    parse: Parse
+    dense: float
+    retrieval: float
+    coverage: float
+    missing: float
+    entities: float
+    focus: float
+    is_heading: bool
+    is_headline: bool
+    candidates: Sequence[Candidate]
+    rank: int = 0  # by dense cosine among the sentences read
+    logit: float = 0.0  # the sentence model's
+    dense_prev: float = 0.0  # cosine of the question and the sentence before
+    dense_next: float = 0.0  # ... and the sentence after (same article)
+
+
+def has_fit(q: Question, cands: Sequence[Candidate]) -> bool:
+    pattern = PATTERN_KIND.get(q.kind)
+    return any(
+        (c.label in q.labels and "entity" in c.sources)
+        or (pattern is not None and c.pattern == pattern)
+        for c in cands
+    )
+
+
+def sentence_features(
+    q: Question, info: SentenceInfo, best_dense: float, q_lemmas: set[str]
+) -> list[float]:
+    lemmas = {t.lemma for t in info.parse.tokens}
+    return [
+        info.dense,
+        info.dense - best_dense,
+        1.0 / (1.0 + info.rank),
+        info.retrieval,
+        info.coverage,
+        info.missing,
+        info.entities,
+        info.focus,
+        float(q.focus_lemma is not None and q.focus_lemma in lemmas),
+        len(q_lemmas & lemmas) / len(q_lemmas) if q_lemmas else 0.0,
+        float(info.is_heading),
+        float(info.is_headline),
+        float(has_fit(q, info.candidates)),
+        math.log1p(len(info.parse.tokens)),
+        info.dense_prev,
+        info.dense_next,
+    ]
+
+
+@dataclass(frozen=True)
+class SpanContext:
+    """What span features need besides the candidate: computed by the reader."""
+
+    dep_near: float
+    proximity: float
+    local_support: float
+    local_entities: float
+    rarity: float
+    sentence_rank: int
+    q_entity_near: float  # 1 / (1 + tokens to the nearest of the question's names)
+
+
+def span_features(
+    q: Question,
+    info: SentenceInfo,
+    c: Candidate,
+    ctx: SpanContext,
+    q_lemmas: set[str],
+) -> list[float]:
+    p = info.parse
+    text = info.sentence.text
+    piece = text[c.start : c.end]
+    toks = p.tokens[c.first : c.stop]
+    span_lemmas = {t.lemma for t in toks if t.pos in _CONTENT_POS and t.lemma.isalnum()}
+    repeat = len(span_lemmas & q_lemmas) / len(span_lemmas) if span_lemmas else 1.0
+    pattern = PATTERN_KIND.get(q.kind)
+    fit_label = c.label in q.labels and "entity" in c.sources
+    fit_pattern = pattern is not None and c.pattern == pattern
+    typed = q.kind in TYPED
+    open_kind = q.kind is Kind.OTHER
+    reason = q.kind is Kind.REASON
+    is_list = "list" in c.sources or " and " in piece or ", " in piece
+    focus = q.focus_lemma
+    near = False
+    if focus is not None and toks:
+        window = p.tokens[max(0, c.first - 3) : c.stop + 3]
+        near = any(t.lemma == focus for t in window)
+    in_parens = text[: c.start].count("(") > text[: c.start].count(")")
+    currency = 0.0
+    if q.kind is Kind.MONEY and q.currency and fit_pattern:
+        sym = piece.replace("\\", "")
+        same = q.currency in sym or (q.currency == "US$" and sym.lstrip().startswith("$"))
+        currency = 1.0 if same else -1.0
+    words = piece.split()
+    purpose = _PURPOSE.match(piece) is not None
+    src = [float(s in c.sources) for s in _SOURCES]
+    return [
+        info.logit,
+        1.0 / (1.0 + ctx.sentence_rank),
+        info.dense,
+        info.coverage,
+        info.entities,
+        float(fit_label),
+        float(fit_pattern),
+        float(typed and not (fit_label or fit_pattern)),
+        float(bool(c.label) and not (fit_label or fit_pattern)),
+        float(focus is not None and focus in span_lemmas),
+        float(near),
+        repeat,
+        float(bool(span_lemmas) and repeat == 1.0),
+        math.log1p(len(toks)),
+        float(len(toks) > 12),
+        *src,
+        float(open_kind and "clause" in c.sources),
+        float(open_kind and "sentence" in c.sources),
+        float(open_kind and ("chunk" in c.sources or "extended" in c.sources)),
+        float(reason and "clause" in c.sources),
+        float(reason and "sentence" in c.sources),
+        float(q.plural and is_list),
+        float(not q.plural and is_list),
+        float(purpose),
+        float(reason and purpose),
+        float(open_kind and purpose),
+        float(pattern is not None and bool(c.pattern) and c.pattern != pattern),
+        float(q.kind in _NUMERIC and (c.label in _NUMERIC_LABELS or c.pattern in _NUMERIC_LABELS)),
+        float(q.focus_lemma == "year" and _YEAR.search(piece) is not None),
+        float(q.wh in ("who", "whom") and c.label == "ORG"),
+        ctx.q_entity_near,
+        float(
+            q.kind is Kind.ROLE
+            and bool(c.sources & {"apposition", "chunk", "extended"})
+            and c.label != "PERSON"
+        ),
+        ctx.dep_near,
+        ctx.proximity,
+        ctx.local_support,
+        ctx.local_entities,
+        float(in_parens),
+        ctx.rarity,
+        currency,
+        sum(1 for w in words if w[:1].isupper()) / len(words) if words else 0.0,
+        float(any(ch.isdigit() for ch in piece)),
+        *(float(q.kind is k) for k in Kind),
+    ]
+
+
+ANSWER_FEATURES = [
+    "top",
+    "margin",
+    "share",
+    "sentence_logit",
+    "dense",
+    "coverage",
+    "entities",
+    "fit",
+    "typed_nofit",
+    "agree",
+    *(f"kind_{k.value}" for k in Kind),
+]
+
+
+def answer_features(
+    q: Question,
+    logits: Sequence[float],
+    best: int,
+    info: SentenceInfo,
+    fit: bool,
+    typed_nofit: bool,
+    agree: int,
+) -> list[float]:
+    """How sure the best span is: its score, its lead over the next, its share of the
+    question's probability mass, how well its sentence is supported, how many other
+    sentences state the same answer, and what kind of question it answers."""
+    top = logits[best]
+    rest = [z for i, z in enumerate(logits) if i != best]
+    second = max(rest) if rest else top - 10.0
+    peak = max(logits)
+    mass = sum(math.exp(z - peak) for z in logits)
+    return [
+        top,
+        top - second,
+        math.exp(top - peak) / mass,
+        info.logit,
+        info.dense,
+        info.coverage,
+        info.entities,
+        float(fit),
+        float(typed_nofit),
+        math.log1p(agree),
+        *(float(q.kind is k) for k in Kind),
+    ]
