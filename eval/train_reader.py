@@ -67,7 +67,7 @@ def blank() -> ReaderWeights:
         sentence=zero(SENTENCE_FEATURES),
         span=zero(SPAN_FEATURES),
         answer=zero(ANSWER_FEATURES),
-        calibration=Calibration(x=[], y=[]),
+        calibration=Calibration(),
         threshold=0.5,
         trained_on={},
         dev={},
@@ -182,7 +182,7 @@ def _answer_rows(
             continue
         logits = (np.asarray([s.features for s in ex.spans]) @ w + b).tolist()
         best = int(np.argmax(logits))
-        rows.append(answer_row(ex.question, ex.spans, logits, best))
+        rows.append(answer_row(ex.question, ex.spans, logits, best, ex.infos))
         f1 = best_f1(ex.item.answers, ex.spans[best].text) if ex.item.answers else 0.0
         right.append(f1 >= RIGHT)
         exact.append(f1 == 1.0)
@@ -217,27 +217,36 @@ def _out_of_fold(
     return probs, right, rows, exact
 
 
+def _platt(probs: np.ndarray, right: np.ndarray) -> Calibration:
+    """Platt scaling of out-of-fold probabilities against whether the answer was right."""
+    from sklearn.linear_model import LogisticRegression
+
+    p = np.clip(probs, 1e-9, 1 - 1e-9)
+    z = np.log(p / (1 - p)).reshape(-1, 1)
+    model = LogisticRegression(C=1e6, max_iter=5000).fit(z, right.astype(int))
+    return Calibration(a=round(float(model.coef_[0][0]), 6), b=round(float(model.intercept_[0]), 6))
+
+
 def _threshold(
     conf: np.ndarray, right: np.ndarray, answerable: np.ndarray
 ) -> tuple[float, dict[str, float]]:
-    """The lowest threshold whose answered precision is TARGET_PRECISION or more (the most
-    answers at that precision); 1.0 when no threshold reaches it."""
-    best_t, stats = 1.0, {"precision": 1.0, "coverage": 0.0}
+    """The lowest threshold at which the answers kept are right TARGET_PRECISION of the time,
+    as their calibrated confidences predict (smooth where counting few answers is not), and
+    what it gives on the out-of-fold answers; 1.0 when none reaches it."""
+    best_t = 1.0
     for t in sorted(set(np.round(conf, 4).tolist()), reverse=True):
         given = conf >= t
-        precision = float(right[given].mean()) if given.any() else 1.0
-        if precision >= TARGET_PRECISION:
+        if float(conf[given].mean()) >= TARGET_PRECISION:
             best_t = t
-            stats = {
-                "precision": round(precision, 4),
-                "coverage": round(float((given & answerable).sum() / max(1, answerable.sum())), 4),
-            }
+    given = conf >= best_t
+    stats = {
+        "precision": round(float(right[given].mean()) if given.any() else 1.0, 4),
+        "coverage": round(float((given & answerable).sum() / max(1, answerable.sum())), 4),
+    }
     return float(best_t), stats
 
 
 def train(sets: list[tuple[str, Any, list[EvalItem]]]) -> ReaderWeights:
-    from sklearn.isotonic import IsotonicRegression
-
     examples: list[Example] = []
     trained_on: dict[str, int] = {}
     readers: list[tuple[Reader, list[Example]]] = []
@@ -259,11 +268,7 @@ def train(sets: list[tuple[str, Any, list[EvalItem]]]) -> ReaderWeights:
     probs, right, _, exact = _out_of_fold(examples)
     rows, labels, _ = _answer_rows(examples, span)
     answer = _fit(rows, labels.astype(float), ANSWER_FEATURES)
-    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(probs, right)
-    calibration = Calibration(
-        x=[round(float(v), 6) for v in iso.X_thresholds_],
-        y=[round(float(v), 6) for v in iso.y_thresholds_],
-    )
+    calibration = _platt(probs, right)
     conf = np.asarray([calibration(p) for p in probs])
     answerable = np.asarray([bool(ex.item.answers) for ex in examples])
     threshold, dev_stats = _threshold(conf, right, answerable)

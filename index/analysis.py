@@ -60,6 +60,14 @@ def question_pipeline() -> Language:
     return spacy.load(MODEL, exclude=["ner"])
 
 
+@cache
+def english_words() -> frozenset[str]:
+    """The nouns, verbs, adjectives and adverbs the pipeline's lemmatizer knows (WordNet's,
+    about 90,000): an English word a question uses is never 'mended' into an article's."""
+    tables = pipeline().get_pipe("lemmatizer").lookups.get_table("lemma_index")  # type: ignore[attr-defined]
+    return frozenset(w for words in tables.values() for w in words if w.isalpha())
+
+
 def model_name() -> str:
     meta = pipeline().meta
     return f"{meta.get('lang', 'en')}_{meta.get('name', MODEL)}-{meta.get('version', '?')}"

@@ -294,6 +294,7 @@ ANSWER_FEATURES = [
     "fit",
     "typed_nofit",
     "agree",
+    "agree_articles",
     *(f"kind_{k.value}" for k in Kind),
 ]
 
@@ -306,6 +307,7 @@ def answer_features(
     fit: bool,
     typed_nofit: bool,
     agree: int,
+    agree_articles: int = 0,
 ) -> list[float]:
     """How sure the best span is: its score, its lead over the next, its share of the
     question's probability mass, how well its sentence is supported, how many other
@@ -326,5 +328,6 @@ def answer_features(
         float(fit),
         float(typed_nofit),
         math.log1p(agree),
+        math.log1p(agree_articles),
         *(float(q.kind is k) for k in Kind),
     ]

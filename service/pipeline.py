@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from index.analysis import english_words
 from index.embed import Embedder, Encoder, safe_batch
 from index.store import IndexStore, load
 from service.batching import EmbeddingCache, MicroBatcher
@@ -71,7 +72,7 @@ class Pipeline:
         self.retriever = Retriever(store)
         self.reader = Reader(store, settings.abstain_threshold, settings.cite_threshold)
         self.cased = store.analyses.cased
-        self.speller = Speller(store.corpus_words.counts)
+        self.speller = Speller(store.corpus_words.counts, english_words())
         self.cache = EmbeddingCache(settings.embed_cache_size)
         self.batcher = (
             MicroBatcher(self._encode_batch, settings.batch_max, settings.batch_wait_ms)

@@ -452,13 +452,13 @@ class Reader:
         best = max(
             range(len(scored)), key=lambda i: (logits[i], -scored[i].info.sentence.sentence_id)
         )
-        conf = self.scorer.confidence(answer_row(q, scored, logits, best))
+        conf = self.scorer.confidence(answer_row(q, scored, logits, best, ranked))
         threshold = self.abstain_threshold if abstain_threshold is None else abstain_threshold
         if conf < threshold:
             return Reading(None, None, conf, (), closest)
         chosen = scored[best]
         s = chosen.info.sentence
-        cited = self.cite(q, scored, logits, best, conf)
+        cited = self.cite(q, scored, logits, best, conf, ranked)
         return Reading(chosen.text, s.start + chosen.candidate.start, conf, cited, closest)
 
     def score_spans(self, q: Question, infos: Sequence[SentenceInfo]) -> list[Scored]:
@@ -478,6 +478,7 @@ class Reader:
         logits: Sequence[float],
         best: int,
         conf: float,
+        read: Sequence[SentenceInfo] = (),
     ) -> tuple[Evidence, ...]:
         """The answering sentence first, then the best sentence of each other article whose
         span states the same answer (same digits and words) with enough confidence."""
@@ -489,7 +490,7 @@ class Reader:
             doc = s.info.sentence.doc_id
             if doc in seen or s.key != key:
                 continue
-            c = self.scorer.confidence(answer_row(q, scored, logits, i))
+            c = self.scorer.confidence(answer_row(q, scored, logits, i, read))
             if c < self.cite_threshold:
                 continue
             seen.add(doc)
@@ -502,15 +503,33 @@ _NOFIT = SPAN_FEATURES.index("typed_nofit")
 
 
 def answer_row(
-    q: Question, scored: Sequence[Scored], logits: Sequence[float], i: int
+    q: Question,
+    scored: Sequence[Scored],
+    logits: Sequence[float],
+    i: int,
+    read: Sequence[SentenceInfo] = (),
 ) -> list[float]:
-    """The answer model's features for span ``i`` of a question's scored spans."""
+    """The answer model's features for span ``i`` of a question's scored spans; ``read``:
+    every sentence read for the question, to count the other articles saying the same."""
     f = scored[i].features
     key = scored[i].key
     own = scored[i].info.sentence.sentence_id
     agree = len({s.info.sentence.sentence_id for s in scored if s.key == key} - {own})
+    own_doc = scored[i].info.sentence.doc_id
+    docs = {
+        info.sentence.doc_id
+        for info in read
+        if info.sentence.doc_id != own_doc and any(key_of(c.words) == key for c in info.candidates)
+    }
     return answer_features(
-        q, logits, i, scored[i].info, bool(f[_FIT[0]] or f[_FIT[1]]), bool(f[_NOFIT]), agree
+        q,
+        logits,
+        i,
+        scored[i].info,
+        bool(f[_FIT[0]] or f[_FIT[1]]),
+        bool(f[_NOFIT]),
+        agree,
+        len(docs),
     )
 
 

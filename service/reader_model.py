@@ -44,17 +44,17 @@ class Linear(BaseModel):
 
 
 class Calibration(BaseModel):
-    """Isotonic map from the best span's probability to the chance its answer is right."""
+    """Platt scaling: the answer model's probability, mapped to the chance that the answer is
+    right as measured out of fold on dev questions (sigmoid(a * logit(p) + b))."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    x: list[float]
-    y: list[float]
+    a: float = 1.0
+    b: float = 0.0
 
     def __call__(self, p: float) -> float:
-        if not self.x:
-            return p
-        return float(np.interp(p, self.x, self.y))
+        p = min(max(p, 1e-9), 1 - 1e-9)
+        return sigmoid(self.a * math.log(p / (1 - p)) + self.b)
 
 
 class ReaderWeights(BaseModel):

@@ -20,9 +20,11 @@ class Speller:
     ('datacenters' -> 'data centers'). Known words, stopwords and chat shorthand are kept.
     """
 
-    def __init__(self, counts: Mapping[str, int]) -> None:
-        """``counts``: case-folded runs of letters in the articles (``index.corpus_words``)."""
+    def __init__(self, counts: Mapping[str, int], english: frozenset[str] = frozenset()) -> None:
+        """``counts``: case-folded runs of letters in the articles (``index.corpus_words``);
+        ``english``: words of the language, kept even when no article uses them."""
         self.counts = counts
+        self.english = english
         self._seen: BoundedMemo[str, str] = BoundedMemo(self._correct, _SEEN_LIMIT)
 
     @classmethod
@@ -45,6 +47,8 @@ class Speller:
         w = word.lower()
         if len(w) < 4 or w in self.counts or w in STOPWORDS or w in CHAT_WORDS:
             return word
+        if self._is_english(w):
+            return word  # 'reason' is no typo of 'season' because no article says 'reason'
         known = [c for c in self._edits1(w) if len(c) >= 5 and c in self.counts]
         if any(stem(c) == stem(w) for c in known):
             return word  # an inflection of a known word ('concern'/'concerns'): stems match
@@ -55,6 +59,27 @@ class Speller:
             if a in self.counts and b in self.counts and a not in STOPWORDS:
                 return f"{a} {b}"
         return word
+
+    def _is_english(self, w: str) -> bool:
+        """The word, or it without an inflection ('reasons', 'closing', 'tried'), is English."""
+        if not self.english:
+            return False
+        forms = {w}
+        for suffix, repl in (
+            ("ies", "y"),
+            ("es", ""),
+            ("s", ""),
+            ("ed", ""),
+            ("ed", "e"),
+            ("ing", ""),
+            ("ing", "e"),
+            ("ly", ""),
+            ("er", ""),
+            ("est", ""),
+        ):
+            if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+                forms.add(w[: -len(suffix)] + repl)
+        return bool(forms & self.english)
 
     def mend(self, text: str) -> str:
         """The question with unknown words repaired; unchanged when nothing needs it."""

@@ -53,9 +53,15 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> P
     return out
 
 
+# The contract tests (citations, Slack, draining) need answers to check, so they run with a
+# lower bar than the default, which keeps answered precision at 0.9 on dev questions and so
+# abstains on many answerable ones; the eval tests measure the default itself.
+CONTRACT_THRESHOLD = 0.5
+
+
 @pytest.fixture(scope="session")
 def settings(index_dir: Path) -> Settings:
-    return Settings(index_dir=index_dir, seeds_dir=SEEDS)
+    return Settings(index_dir=index_dir, seeds_dir=SEEDS, abstain_threshold=CONTRACT_THRESHOLD)
 
 
 @pytest.fixture(scope="session")

@@ -198,7 +198,13 @@ def test_floors_direction() -> None:
 @pytest.mark.integration
 def test_harness_meets_the_seed_floors(pipeline: Pipeline, seeds_dir: Path) -> None:
     c = corpus("seeds", seeds_dir)
-    report = score_pipeline(c, pipeline)
+    # the service as configured by default: the reader's own threshold
+    default = Pipeline(
+        pipeline.store,
+        pipeline.encoder,
+        pipeline.settings.model_copy(update={"abstain_threshold": None}),
+    )
+    report = score_pipeline(c, default)
     floors = json.loads(FLOORS.read_text())["seeds"]
     assert check_report(report, floors) == []
     for split in ("dev", "test"):
@@ -212,7 +218,8 @@ def test_harness_meets_the_fiction_floors(
 ) -> None:
     """A corpus no code knows, over a throwaway index built for it."""
     c = corpus("fiction", seeds_dir)
-    with corpus_pipeline(c, settings, embedder) as pipeline:
+    default = settings.model_copy(update={"abstain_threshold": None})
+    with corpus_pipeline(c, default, embedder) as pipeline:
         report = score_pipeline(c, pipeline)
     floors = json.loads(FLOORS.read_text())["fiction"]
     assert check_report(report, floors) == []

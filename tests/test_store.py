@@ -137,7 +137,7 @@ def test_refuses_an_index_of_the_previous_format(built: Path) -> None:
     m = json.loads(mpath.read_text())
     m["format_version"] = 4
     mpath.write_text(json.dumps(m))
-    with pytest.raises(IndexLoadError, match=r"format 4, expected 6.*python -m index build"):
+    with pytest.raises(IndexLoadError, match=r"format 4, expected 7.*python -m index build"):
         load(built, model=ENC.name, dimension=ENC.dimension)
 
 
