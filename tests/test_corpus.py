@@ -170,3 +170,47 @@ def test_generic_page_layout() -> None:
 )
 def test_parse_date(text: str, iso: str | None) -> None:
     assert parse_date(text) == iso
+
+
+@pytest.mark.parametrize(
+    ("line", "iso"),
+    [
+        ("Oderfeld, 3 March 2026", "2026-03-03"),
+        ("Monday 9 March 2026, 11:58 (first published 07:30)", "2026-03-09"),
+        ("March 9, 2026 · 4:47 PM GMT+1 · 4 min read", "2026-03-09"),
+        ("Release date: 21/11/2025", "2025-11-21"),
+        ("Posted on 2025-11-18", "2025-11-18"),
+        ("03/04/2026", None),  # day or month first? not guessed
+        ("31 February 2026", None),
+    ],
+)
+def test_dates_in_the_usual_forms(line: str, iso: str | None) -> None:
+    assert parse_date(line) == iso
+
+
+PAGE = """We use cookies to improve your experience. [Accept all]
+THE HARBOUR GAZETTE
+News for the coast since 1911
+Home | News | Sport | Business | Weather
+Friday, 6 March 2026   12°C
+BUSINESS
+Ferry maker Tolland Marine wins €80m order for six hybrid vessels
+Written by Ines Varga-Holm, Business Reporter
+6 March 2026, 09:15
+[Photo: A Tolland hull in dry dock. Photo: Gazette / P. Rhee]
+Tolland Marine will build six hybrid ferries for the island council, the company said on Friday.
+Advertisement
+The order is the largest in the yard's history, chief executive Ruth Obi said.
+"""
+
+
+def test_metadata_on_a_layout_with_menus_notices_and_captions() -> None:
+    doc = parse_document("gazette", PAGE)
+    assert doc.title == "Ferry maker Tolland Marine wins €80m order for six hybrid vessels"
+    assert doc.source == "THE HARBOUR GAZETTE"
+    assert doc.author == "Ines Varga-Holm"
+    assert doc.published == "2026-03-06"
+    kept = [s.text for s in sentences_of(doc)]
+    assert kept[0] == doc.title  # the headline is text too, then the story
+    assert kept[1].startswith("Tolland Marine will build")
+    assert not any("Photo" in s or "Advertisement" in s or "cookies" in s for s in kept)

@@ -26,3 +26,12 @@ def test_known_words_inflections_and_short_words_are_left_alone() -> None:
     s = Speller.from_texts(ARTICLES)
     for q in ("what concerns Japan", "what concern is there", "who is the ceo", "Japan!"):
         assert s.mend(q) == q
+
+
+def test_english_words_are_never_mended_into_article_words() -> None:
+    from index.analysis import english_words
+
+    s = Speller({"season": 4, "microsoft": 9, "data": 3, "centers": 2}, english_words())
+    # 'reason' is one edit from 'season', which the articles use; it is English all the same
+    assert s.mend("what is the reason for it") == "what is the reason for it"
+    assert s.mend("microsft datacenters") == "microsoft data centers"
