@@ -39,6 +39,7 @@ from service.reader_model import (
 log = logging.getLogger(__name__)
 RIGHT = 0.5  # a span is right when its F1 against the gold is at least this
 TARGET_PRECISION = 0.9
+MIN_ANSWERS = 20  # a threshold is judged on at least this many out-of-fold answers
 FOLDS = 5
 C = 0.5  # inverse regularisation of both regressions
 
@@ -230,13 +231,13 @@ def _platt(probs: np.ndarray, right: np.ndarray) -> Calibration:
 def _threshold(
     conf: np.ndarray, right: np.ndarray, answerable: np.ndarray
 ) -> tuple[float, dict[str, float]]:
-    """The lowest threshold at which the answers kept are right TARGET_PRECISION of the time,
-    as their calibrated confidences predict (smooth where counting few answers is not), and
-    what it gives on the out-of-fold answers; 1.0 when none reaches it."""
+    """The lowest threshold whose kept out-of-fold answers are right TARGET_PRECISION of the
+    time, counting only thresholds that keep MIN_ANSWERS or more (fewer say little); 1.0
+    when none reaches it. Also what it gives there."""
     best_t = 1.0
-    for t in sorted(set(np.round(conf, 4).tolist()), reverse=True):
+    for t in sorted(set(conf.tolist()), reverse=True):
         given = conf >= t
-        if float(conf[given].mean()) >= TARGET_PRECISION:
+        if given.sum() >= MIN_ANSWERS and float(right[given].mean()) >= TARGET_PRECISION:
             best_t = t
     given = conf >= best_t
     stats = {

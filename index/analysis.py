@@ -53,11 +53,12 @@ def pipeline() -> Language:
 
 @cache
 def question_pipeline() -> Language:
-    """The same pipeline without its entity recogniser: a question's names are found from
-    its capitals, and the recogniser is a quarter of the time of parsing one."""
+    """The pipeline's tagger and lemmatizer alone: a question's names are found from its
+    capitals and its focus from its parts of speech, and the parser and the recogniser
+    would be half the time of analysing it (1.4 ms here, 2.7 ms with both)."""
     import spacy
 
-    return spacy.load(MODEL, exclude=["ner"])
+    return spacy.load(MODEL, exclude=["ner", "parser"])
 
 
 @cache
@@ -160,13 +161,13 @@ def parse_doc(doc: Doc) -> Parse:
         )
         for t in doc
     )
-    chunks = tuple((c.start, c.end) for c in doc.noun_chunks)
+    chunks = tuple((c.start, c.end) for c in doc.noun_chunks) if doc.has_annotation("DEP") else ()
     return Parse(doc.text, tokens, chunks)
 
 
 def parse_text(text: str, entities: bool = True) -> Parse:
-    """Analyse one text now (a question: about 3 ms); ``entities=False`` skips the entity
-    recogniser."""
+    """Analyse one text now; ``entities=False``: parts of speech and lemmas only (a
+    question: 1.4 ms), no dependency arcs, entities or noun chunks."""
     nlp = pipeline() if entities else question_pipeline()
     return parse_doc(nlp(text))
 

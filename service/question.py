@@ -199,26 +199,47 @@ def restore_case(text: str, cased: dict[str, str]) -> str:
     )
 
 
+_NOUNS = ("NOUN", "PROPN")
+_GENERIC_HEADS = frozenset({"name", "kind", "type", "sort", "number", "amount", "size"})
+_BEFORE_NOUN = ("ADJ", "NOUN", "PROPN", "NUM", "DET", "ADV", "PUNCT", "PART")
+
+
 def focus_lemma(parse: Parse) -> str | None:
-    """The noun the question asks about, from the parse: 'which MINISTRY runs it', 'what is
-    the BUDGET of', 'how many WORKERS'; None for 'who', 'when' and the like."""
+    """The noun the question asks about, from the parts of speech: 'which MINISTRY runs it',
+    'what global TREND', 'what is the BUDGET of', 'how many WORKERS', 'who is the CEO';
+    None when the question names none ('when', 'where', 'why ...')."""
     toks = parse.tokens
     for i, t in enumerate(toks):
-        if t.lemma in ("which", "what", "whose") or (
+        wh = t.lemma in ("which", "what", "whose", "who", "whom") or (
             t.lemma in ("many", "much") and i > 0 and toks[i - 1].lemma == "how"
-        ):
-            head = toks[t.head]
-            if t.dep in ("det", "amod", "poss") and head.pos in ("NOUN", "PROPN") and t.head > i:
-                return head.lemma
-            # "what is the budget of ...": the attribute or subject of the copula
-            if t.lemma in ("what", "which"):
-                for j, u in enumerate(toks):
-                    if j > i and u.pos == "NOUN" and u.dep in ("attr", "nsubj", "nsubjpass"):
-                        return u.lemma
-        if t.lemma in ("who", "whom"):  # "who is the CEO of ...": the role asked about
-            for u in toks[i + 1 :]:
-                if u.pos == "NOUN" and u.dep in ("attr", "nsubj", "dobj", "appos"):
-                    return u.lemma
+        )
+        if not wh:
+            continue
+        j = i + 1
+        if j < len(toks) and toks[j].lemma == "be" or t.lemma in ("who", "whom"):
+            j += 1  # "what is the BUDGET of", "who is the CEO of"
+        # the last noun of the first run of modifiers and nouns: "what global TREND"
+        noun = None
+        while j < len(toks) and toks[j].pos in _BEFORE_NOUN:
+            if toks[j].pos in _NOUNS:
+                noun = toks[j].lemma
+            elif noun is not None:
+                break
+            j += 1
+        if noun in _GENERIC_HEADS and j + 1 < len(toks) and toks[j].lemma == "of":
+            # "what is the name OF the ASSISTANT", "what kind OF CHIPS"
+            k, inner = j + 1, None
+            while k < len(toks) and toks[k].pos in _BEFORE_NOUN:
+                if toks[k].pos in _NOUNS:
+                    inner = toks[k].lemma
+                elif inner is not None:
+                    break
+                k += 1
+            noun = inner or noun
+        if noun is not None:
+            return noun
+        if t.lemma in ("who", "whom", "whose", "many", "much"):
+            return None
     return None
 
 

@@ -43,15 +43,17 @@ def test_shipped_weights_match_the_features_the_code_computes() -> None:
 
 
 def test_threshold_is_the_lowest_keeping_the_target_precision() -> None:
-    conf = np.array([0.95, 0.92, 0.9, 0.85, 0.4, 0.3])
-    right = np.array([True, True, True, False, False, True])
-    answerable = np.array([True, True, True, True, False, True])
+    # 30 answers: the top 20 right, then 2 wrong, then 8 right, then wrong ones
+    conf = np.linspace(0.99, 0.01, 40)
+    right = np.array([True] * 20 + [False] * 2 + [True] * 8 + [False] * 10)
+    answerable = np.ones(40, dtype=bool)
     t, stats = _threshold(conf, right, answerable)
-    # mean confidence above 0.85 is 0.905; adding 0.4 drops it below 0.9
-    assert t == 0.85
-    assert stats == {"precision": 0.75, "coverage": 0.8}
-    t, _ = _threshold(np.array([0.2, 0.1]), np.array([False, False]), np.array([True, True]))
-    assert t == 1.0  # nothing reaches the target: answer nothing
+    # keeping the first 30 is 28/30 right; a 31st (wrong) one would make it 28/31 = 0.903,
+    # the 32nd 28/32 = 0.875
+    assert t == pytest.approx(conf[30], abs=1e-4)
+    assert stats == {"precision": round(28 / 31, 4), "coverage": round(31 / 40, 4)}
+    t, _ = _threshold(conf[:10], right[:10], answerable[:10])
+    assert t == 1.0  # fewer than 20 answers judge nothing: answer nothing
 
 
 def test_a_reader_refuses_weights_for_other_features() -> None:
