@@ -216,7 +216,7 @@ def focus_lemma(parse: Parse) -> str | None:
         if not wh:
             continue
         j = i + 1
-        if j < len(toks) and toks[j].lemma == "be" or t.lemma in ("who", "whom"):
+        if (j < len(toks) and toks[j].lemma == "be") or t.lemma in ("who", "whom"):
             j += 1  # "what is the BUDGET of", "who is the CEO of"
         # the last noun of the first run of modifiers and nouns: "what global TREND"
         noun = None
