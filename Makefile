@@ -14,7 +14,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install index run test check eval eval-check clean
+.PHONY: install index run test check eval eval-check train-reader clean
 
 $(STAMP): pyproject.toml requirements-model.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ eval: index
 
 eval-check: index
 	$(PY) -m eval --corpus all --check
+
+train-reader: index
+	$(PY) -m eval.train_reader
 
 clean:
 	rm -rf $(VENV) var reports .pytest_cache .mypy_cache .ruff_cache

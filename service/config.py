@@ -73,7 +73,9 @@ class Settings(BaseSettings):
     )
     batch_max: int = Field(32, ge=1, le=512)
     batch_wait_ms: float = Field(0.0, ge=0, le=50, description="wait for more questions (0: none)")
-    embed_cache_size: int = Field(1024, ge=0, le=1_000_000, description="LRU of question vectors")
+    embed_cache_size: int = Field(
+        1024, ge=0, le=1_000_000, description="LRU of question vectors and analyses"
+    )
 
     max_body_bytes: int = Field(16384, ge=1024, le=10_000_000, description="larger bodies get 413")
     max_in_flight: int = Field(64, ge=1, le=10_000, description="beyond it 503 + Retry-After")

