@@ -33,7 +33,6 @@ CHAT_WORDS = {
     "uni": "university",
     "dev": "developer",
     "devs": "developers",
-    "msft": "microsoft",
     "u": "you",
     "r": "are",
     "yr": "year",

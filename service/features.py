@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from index.analysis import Parse
 from index.types import Sentence
@@ -124,6 +125,15 @@ SPAN_FEATURES = [
 ]
 
 
+_KINDS = tuple(Kind)
+
+
+@cache
+def kind_row(kind: Kind) -> tuple[float, ...]:
+    """The kind as one flag per kind."""
+    return tuple(float(kind is k) for k in _KINDS)
+
+
 def content_lemmas(p: Parse) -> set[str]:
     return {
         t.lemma
@@ -139,13 +149,15 @@ class SentenceShape:
     lemmas: frozenset[str]
     labels: frozenset[str]  # its entities' labels
     patterns: frozenset[str]  # the typed patterns its candidates match
+    keys: frozenset[str] = frozenset()  # its candidates' answer keys (``read.key_of``)
 
     @classmethod
-    def of(cls, parse: Parse, cands: Sequence[Candidate]) -> SentenceShape:
+    def of(cls, parse: Parse, cands: Sequence[Candidate], keys: frozenset[str]) -> SentenceShape:
         return cls(
             frozenset(t.lemma for t in parse.tokens),
             frozenset(c.label for c in cands if "entity" in c.sources and c.label),
             frozenset(c.pattern for c in cands if c.pattern),
+            keys,
         )
 
 
@@ -325,7 +337,7 @@ def span_features(
         currency,
         shape.capitals,
         float(shape.digits),
-        *(float(q.kind is k) for k in Kind),
+        *kind_row(q.kind),
     ]
 
 
@@ -375,5 +387,5 @@ def answer_features(
         float(typed_nofit),
         math.log1p(agree),
         math.log1p(agree_articles),
-        *(float(q.kind is k) for k in Kind),
+        *kind_row(q.kind),
     ]

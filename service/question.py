@@ -136,21 +136,37 @@ _RULES: list[tuple[re.Pattern[str], Kind]] = [
     ),
 ]
 _WH = ("what", "which", "who", "whom", "whose", "when", "where", "why", "how")
+# Currencies named in words, as their symbols are written in news: a table of the world's
+# money, not of any article ("how much in Singapore dollars" wants the S$ figure).
 _CURRENCIES = {
-    "singapore": "S$",
-    "sgd": "S$",
     "us": "US$",
     "usd": "US$",
     "american": "US$",
+    "singapore": "S$",
+    "sgd": "S$",
     "australian": "A$",
+    "aud": "A$",
     "canadian": "C$",
+    "cad": "C$",
     "hong kong": "HK$",
+    "hkd": "HK$",
+    "new zealand": "NZ$",
+    "nzd": "NZ$",
     "yen": "¥",
+    "jpy": "¥",
+    "yuan": "¥",
+    "renminbi": "¥",
     "euro": "€",
     "euros": "€",
+    "eur": "€",
     "pound": "£",
     "pounds": "£",
+    "sterling": "£",
+    "gbp": "£",
+    "rupee": "₹",
+    "rupees": "₹",
 }
+_UNIT_WORDS = frozenset(w for name in _CURRENCIES for w in name.split()) | {"dollar", "dollars"}
 
 
 @dataclass(frozen=True)
@@ -306,8 +322,8 @@ _GENERIC_FOCUS = frozenset(
 
 
 _MODIFIERS = frozenset(
-    "global new main other first last japanese american international critical local national "
-    "two three existing latest major key big biggest largest small un us".split()
+    "global new main other first last international critical local national "
+    "two three existing latest major key big biggest largest small".split()
 )
 
 
@@ -346,7 +362,7 @@ def _plural(ws: list[str]) -> bool:
 
 
 def _currency(q: str) -> str | None:
-    if not re.search(r"\b(?:dollars?|yen|euros?|pounds?)\b", q):
+    if not re.search(r"\b(?:dollars?|yen|yuan|renminbi|euros?|pounds?|sterling|rupees?)\b", q):
         return None
     for name, symbol in _CURRENCIES.items():
         if re.search(rf"\b{name}\b", q):
@@ -361,25 +377,7 @@ def analyse(text: str, cased: dict[str, str] | None = None, parse: bool = True) 
     joined = " ".join(ws)
     currency = _currency(joined)
     # "in Singapore dollars" names the unit of the answer, not something the text must say
-    unit = (
-        {
-            "singapore",
-            "dollar",
-            "dollars",
-            "us",
-            "usd",
-            "yen",
-            "euro",
-            "euros",
-            "pound",
-            "pounds",
-            "american",
-            "australian",
-            "canadian",
-        }
-        if currency
-        else set()
-    )
+    unit = _UNIT_WORDS if currency else frozenset()
     mended = restore_case(text, cased or {})
     parsed = parse_text(mended, entities=False) if parse else None
     return Question(

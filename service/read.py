@@ -140,7 +140,12 @@ class Reader:
             self._cut_words, MEMO_LIMIT
         )
         self._sentence_shapes: BoundedMemo[int, SentenceShape] = BoundedMemo(
-            lambda sid: SentenceShape.of(self.parse(sid), self.candidates(sid)), MEMO_LIMIT
+            lambda sid: SentenceShape.of(
+                self.parse(sid),
+                self.candidates(sid),
+                frozenset(key_of(c.words) for c in self.candidates(sid)),
+            ),
+            MEMO_LIMIT,
         )
         self._shapes: BoundedMemo[int, tuple[tuple[SpanShape, ...], tuple[list[_Word], ...]]] = (
             BoundedMemo(self._shape, MEMO_LIMIT)
@@ -303,6 +308,8 @@ class Reader:
         qwords, qjoined = frozenset(qlist), " ".join(qlist)
         entity_words = [w for e in q.entities for w in words(e)]
         q_names = set(entity_words)
+        qterms = frozenset(q.terms)
+        total = sum(self.idf(t) for t in q.terms) or 1.0
         out = []
         for rank, info in enumerate(infos):
             matched = [
@@ -316,6 +323,7 @@ class Reader:
                 if info.sentence.text[t.start : t.end].lower() in q_names
             ]
             ws = self._words(info.sentence.sentence_id)
+            found = [(w.start, w.term) for w in ws if w.term is not None and w.term in qterms]
             shapes, windows = self._shapes[info.sentence.sentence_id]
             for k, c in enumerate(info.candidates):
                 if _repeats_question(c.words, qwords, qjoined):
@@ -323,11 +331,11 @@ class Reader:
                 window = windows[k]
                 ctx = SpanContext(
                     dep_near=self._dep_near(info.parse, c, matched),
-                    proximity=self.proximity(q, ws, c),
+                    proximity=self.proximity(found, c, total),
                     local_support=self.local_support(q, window),
                     local_entities=self.local_entities(entity_words, info, window),
                     sentence_rank=rank,
-                    q_entity_near=_near(info.parse, c, named),
+                    q_entity_near=_near(c, named),
                 )
                 out.append(Scored(info, c, span_features(q, info, c, shapes[k], ctx, q_lemmas)))
         return out
@@ -375,18 +383,21 @@ class Reader:
             out.append(_Word(s, e, w, term, w[:PREFIX] if len(w) >= PREFIX else None))
         return tuple(out)
 
-    def proximity(self, q: Question, ws: Sequence[_Word], c: Candidate) -> float:
-        """0..1: how close the span sits to the question's words, rarer words counting more."""
+    def proximity(self, found: Sequence[tuple[int, str]], c: Candidate, total: float) -> float:
+        """0..1: how close the span sits to the question's words, rarer words counting more.
+
+        ``found``: (offset, term) of the sentence's words that are question terms; ``total``:
+        the question's terms' summed IDF."""
         nearest: dict[str, float] = {}
         centre = (c.start + c.end) / 2
-        for w in ws:
-            if c.start <= w.start < c.end or w.term not in q.terms or w.term is None:
+        for start, term in found:
+            if c.start <= start < c.end:
                 continue
-            d = abs(w.start - centre)
-            nearest[w.term] = min(nearest.get(w.term, d), d)
+            d = abs(start - centre)
+            if d < nearest.get(term, 1e9):
+                nearest[term] = d
         if not nearest:
             return 0.0
-        total = sum(self.idf(t) for t in q.terms) or 1.0
         return sum(self.idf(t) / (1.0 + d / 30.0) for t, d in nearest.items()) / total
 
     @staticmethod
@@ -551,7 +562,7 @@ def answer_row(
     docs = {
         info.sentence.doc_id
         for info in read
-        if info.sentence.doc_id != own_doc and any(key_of(c.words) == key for c in info.candidates)
+        if info.sentence.doc_id != own_doc and key in info.shape.keys
     }
     return answer_features(
         q,
@@ -565,20 +576,12 @@ def answer_row(
     )
 
 
-def _near(p: Parse, c: Candidate, tokens: Sequence[int]) -> float:
+def _near(c: Candidate, tokens: Sequence[int]) -> float:
     """1 / (1 + tokens between the span and the nearest of ``tokens`` outside it)."""
-    best = None
-    for i in tokens:
-        t = p.tokens[i]
-        if c.start <= t.start < c.end:
-            continue
-        gap = sum(
-            1
-            for u in p.tokens
-            if (t.end <= u.start < c.start) or (c.end <= u.start and u.end <= t.start)
-        )
-        best = gap if best is None else min(best, gap)
-    return 0.0 if best is None else 1.0 / (1.0 + best)
+    gaps = [
+        c.first - i - 1 if i < c.first else i - c.stop for i in tokens if not c.first <= i < c.stop
+    ]
+    return 1.0 / (1.0 + min(gaps)) if gaps else 0.0
 
 
 def _cosine(cosines: dict[int, float], sentence_id: int | None) -> float:

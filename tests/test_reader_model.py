@@ -65,3 +65,15 @@ def test_a_reader_refuses_weights_for_other_features() -> None:
     )
     with pytest.raises(ValueError, match="retrain"):
         Reader(object(), weights=wrong)  # type: ignore[arg-type]  # checked before the index
+
+
+@pytest.mark.integration
+def test_training_is_reproducible_and_reads_dev_only(pipeline: object) -> None:
+    from eval.dataset import load
+    from eval.train_reader import train
+
+    items = load()[:60]  # a slice of the original seed set: quick, still both splits
+    first = train([("seeds", pipeline, items)])
+    again = train([("seeds", pipeline, items)])
+    assert first == again
+    assert first.trained_on == {"seeds": sum(1 for it in items if it.split == "dev")}
