@@ -231,18 +231,28 @@ def _platt(probs: np.ndarray, right: np.ndarray) -> Calibration:
 def _threshold(
     conf: np.ndarray, right: np.ndarray, answerable: np.ndarray
 ) -> tuple[float, dict[str, float]]:
-    """The lowest threshold whose kept out-of-fold answers are right TARGET_PRECISION of the
-    time, counting only thresholds that keep MIN_ANSWERS or more (fewer say little); 1.0
-    when none reaches it. Also what it gives there."""
-    best_t = 1.0
+    """The lowest threshold whose kept out-of-fold answers are right TARGET_PRECISION of
+    the time, counting only thresholds that keep MIN_ANSWERS or more; when none is, the
+    one among those whose answers are most often right (the lower on a tie), and
+    ``target_reached`` 0. What it gives out of fold is reported beside it."""
+    cuts = []
     for t in sorted(set(conf.tolist()), reverse=True):
         given = conf >= t
-        if given.sum() >= MIN_ANSWERS and float(right[given].mean()) >= TARGET_PRECISION:
-            best_t = t
+        if given.sum() >= MIN_ANSWERS:
+            cuts.append((float(right[given].mean()), t))
+    reaching = [t for p, t in cuts if p >= TARGET_PRECISION]
+    if reaching:
+        best_t, reached = min(reaching), 1.0
+    elif cuts:
+        top = max(p for p, _ in cuts)
+        best_t, reached = min(t for p, t in cuts if p == top), 0.0
+    else:
+        best_t, reached = 1.0, 0.0
     given = conf >= best_t
     stats = {
         "precision": round(float(right[given].mean()) if given.any() else 1.0, 4),
         "coverage": round(float((given & answerable).sum() / max(1, answerable.sum())), 4),
+        "target_reached": reached,
     }
     return float(best_t), stats
 

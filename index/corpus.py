@@ -46,7 +46,7 @@ _MONTHS = {
 _DATE = re.compile(r"\b([A-Z][a-z]{2,8})\.?\s+(\d{1,2}),?\s+(\d{4})\b")
 # "3 March 2026", "Monday 9 March 2026", "11 Mar. 2026"
 _DAY_FIRST = re.compile(r"\b(\d{1,2})\s+([A-Z][a-z]{2,8})\.?,?\s+(\d{4})\b")
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_ISO_DATE = re.compile(r"\b(\d{4})([-/.])(\d{2})\2(\d{2})\b")  # 2025-10-07, 2025/10/07
 # "21/11/2025", "3.4.2026": read only when the day cannot be the month (> 12)
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b")
 _NAME = r"(?:(?:Dr|Prof|Mr|Ms|Mrs)\.?\s+)?[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}"
@@ -65,7 +65,7 @@ _DATE_WORDS = re.compile(
     r"^(?:last\s+)?(?:published|updated|posted|first published|release date|date)\b", re.I
 )
 _STARTS_WITH_DATE = re.compile(
-    r"^(?:[A-Z][a-z]+day,?\s+)?(?:\d{1,2}\s+[A-Z][a-z]{2,8}|[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{4}-\d{2})"
+    r"^(?:[A-Z][a-z]+day,?\s+)?(?:\d{1,2}\s+[A-Z][a-z]{2,8}|[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{4}[-/.]\d{2})"
 )
 _NOTICE = re.compile(
     r"\b(?:cookies?|subscribe|sign in|log in|newsletter|javascript|advertisement|privacy|"
@@ -79,11 +79,13 @@ _COPYRIGHT = re.compile(r"^©\s*(.+)$")
 
 _RELATED = re.compile(
     r"^(related|more|recommended|popular|trending|most read|most popular|you may also like|"
-    r"read (more|next|also)|see also)\b[\w\s]{0,20}:?$",
+    r"you might also like|read (more|next|also)|also read|see also)\b[\w\s]{0,30}:?$",
     re.I,
 )
 _END_OF_ARTICLE = re.compile(
-    r"^(leave a (reply|comment)|post a comment|comments \(\d+\))\s*$", re.I
+    r"^(leave a (reply|comment)|post a comment|(reader |user )?comments \(\d+\)|"
+    r"\W*\d+ comments\W+join the conversation)\s*$",
+    re.I,
 )
 _IMAGE = re.compile(r"^<?https?://\S+\.(?:jpe?g|png|gif|webp|svg|avif)(?:\.\w+)?>?$", re.I)
 _FURNITURE = [
@@ -105,7 +107,7 @@ _FURNITURE = [
         # media and their captions, wherever they sit: "[Photo: ...] ...", "Photograph: ..."
         r"^\[\s*(image|photo|photograph|picture|video|graphic|gallery|audio|map|chart)\b",
         r"^(photograph|video|watch|listen)s?\s*:",
-        r"\b(photo|photograph|image|picture|credit)s?\s*:\s*[^.:]{0,80}$",  # a caption's credit
+        r"\b(photo|photograph|image|picture|credit|graphic|illustration)s?\s*:\s*[^.:]{0,80}$",
         r"^advertisement$",
         r"^(continue|keep) reading\b",
         r"^reading time\b",
@@ -114,6 +116,19 @@ _FURNITURE = [
         r"^(e-?mail|tel|phone|fax)\s*:",
         r"^\[[^\]]*\](\s+\[[^\]]*\])*$",
         r"[─│┌┐└┘]",
+        # comment counts and boxes, sponsored blocks, tag clouds, follow and sign-up prompts
+        r"^\W*\d+\s+comments?\b",
+        r"^(reader )?comments\s*\(\d+\)",
+        r"\bshow (all )?\d+ comments\b|\blog in to comment\b|\bcomments are moderated\b",
+        r"\bcommunity guidelines\b",
+        r"^sponsored\b",
+        r"^related \w+\s*:",
+        r"^follow us\b",
+        r"^(photo )?gallery\b",
+        r"^(graphic|illustration)s?\s*:",
+        r"^disclosure\s*:",
+        r"\b(we use|uses|stores|use of) cookies\b",
+        r"^(get|sign up for|subscribe to) (the |our )?[\w ]{0,30}newsletter\b",
         r"^>$",
         r"\s>$",
     )
@@ -179,6 +194,20 @@ def parse_date(text: str) -> str | None:
     return None
 
 
+def date_span(text: str, start: int = 0, end: int | None = None) -> tuple[int, int] | None:
+    """Where ``text[start:end]`` writes the date ``parse_date`` reads, as offsets."""
+    end = len(text) if end is None else end
+    piece = text[start:end]
+    iso = parse_date(piece)
+    if iso is None:
+        return None
+    for pattern in (_DATE, _DAY_FIRST, _ISO_DATE, _NUMERIC_DATE):
+        for m in pattern.finditer(piece):
+            if parse_date(m.group(0)) == iso:
+                return start + m.start(), start + m.end()
+    return None
+
+
 def _is_nav(text: str) -> bool:
     """Menus and breadcrumbs: several short items between separators."""
     return len(_NAV_SEPARATORS.findall(text)) >= 2 or text.count("|") >= 2
@@ -209,10 +238,11 @@ def _headline_index(lines: list[_Line]) -> int | None:
     counts: dict[str, int] = {}
     for line in lines:
         counts[line.text] = counts.get(line.text, 0) + 1
-    best: tuple[int, int] | None = None
-    for i, line in enumerate(lines[:30]):
+
+    def title_like(i: int) -> bool:
+        line = lines[i]
         t = line.text
-        if (
+        return not (
             not 4 <= line.words <= 30
             or t.endswith(".")
             or _is_furniture(t)
@@ -221,18 +251,30 @@ def _headline_index(lines: list[_Line]) -> int | None:
             or _is_nav(t)
             or _NOTICE.search(t)
             or _RELATED.match(t)
-        ):
+        )
+
+    def dated(i: int) -> bool:
+        return i < len(lines) and bool(
+            byline_name(lines[i].text)
+            or (_is_metadata(lines[i].text) and parse_date(lines[i].text))
+        )
+
+    best: tuple[int, int] | None = None
+    for i, line in enumerate(lines[:30]):
+        t = line.text
+        if not title_like(i):
             continue
         score = 0
         if counts[t] > 1:
             score += 2
         after = lines[i + 1 : i + 4]
-        if any(byline_name(x.text) or (_is_metadata(x.text) and parse_date(x.text)) for x in after):
+        if any(dated(i + k) for k in (1, 2, 3)):
             score += 3
         if any(byline_name(x.text) for x in after):
             score += 1  # a byline follows a headline, a date may follow the site's banner
-        if after and (byline_name(after[0].text) or parse_date(after[0].text)):
-            score += 1  # right above it
+        # right above the byline or date, or above the standfirst that is
+        if dated(i + 1) or (i + 2 < len(lines) and title_like(i + 1) and dated(i + 2)):
+            score += 1
         if t.isupper():
             score -= 3  # a site's name or a section label
         if i < 2 and not (after and parse_date(after[0].text)):
@@ -243,8 +285,9 @@ def _headline_index(lines: list[_Line]) -> int | None:
 
 
 def _publisher(text: str) -> str:
-    """A site's name line without what follows a separator ('SITE | Newsroom')."""
-    return re.split(r"\s+[|·•]\s+", text, maxsplit=1)[0].strip()
+    """A site's name line without what follows a separator ('SITE | Newsroom', 'SITE — a
+    tagline')."""
+    return re.split(r"\s+[|·•—–]\s+", text, maxsplit=1)[0].strip()
 
 
 def read_article(path: Path) -> tuple[str, str]:
@@ -273,6 +316,7 @@ def parse_document(doc_id: str, text: str, sha256: str | None = None) -> Documen
     source = url = author = published = None
     byline: Span | None = None  # the line that names the author (offsets kept)
     dateline: Span | None = None  # the line that gives the date
+    above: Span | None = None  # a date line just above the headline, used when none is below
     in_related = False
     drop_next_short = False
     drop_next_paragraph = False
@@ -290,11 +334,14 @@ def parse_document(doc_id: str, text: str, sha256: str | None = None) -> Documen
                 and 1 <= len(name.split()) <= 5
                 and not _is_furniture(t)
                 and not _NAV_BULLET.match(t)
+                and not _is_nav(t)
                 and not _NOTICE.search(name)
                 and not parse_date(t)
                 and not name.endswith(".")
             ):
                 source = name
+            if start_at - i <= 3 and _is_metadata(t) and parse_date(t):
+                above = Span(line.start, line.end, t)  # a date just above the headline
             continue
         if _END_OF_ARTICLE.match(t):
             break
@@ -343,6 +390,8 @@ def parse_document(doc_id: str, text: str, sha256: str | None = None) -> Documen
         seen.add(t)
         keep[i] = True
 
+    if published is None and above is not None:
+        published, dateline = parse_date(above.text), above
     segments = _segments(text, lines, keep)
     return Document(
         doc_id=doc_id,

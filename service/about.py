@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.corpus import _DATE
+from index.corpus import date_span
 from index.store import IndexStore, StoredDocument
 from index.text import STOPWORDS, words
 
@@ -14,12 +14,28 @@ _AUTHOR = re.compile(
     r"\b(?:who (?:wrote|authored|reported|penned)|(?:author|writer|reporter) of|written by|"
     r"who is the (?:author|writer|reporter))\b"
 )
-_WHEN = re.compile(
-    r"\b(?:when (?:was|were|did)\b.*\b(?:published|written|posted|released|come out|appear)|"
-    r"publication date|date of (?:the )?(?:article|story|report))\b"
+_PUBLISHING = (
+    r"publish|published|write|written|post|posted|release|released|come out|came out|appear|"
+    r"appeared|run|ran|put out|carry|carried|print|printed|file|filed|go up|went up|go live|"
+    r"went live|update|updated"
 )
-_ARTICLE = re.compile(r"\b(?:article|story|report|piece|post|page|coverage)\b")
-_NOT_NAMES = frozenset("article story report piece post page coverage news".split())
+_WHEN = re.compile(
+    rf"\b(?:(?:when|what date|which date|what day|on what (?:date|day))\b.*\b(?:{_PUBLISHING})|"
+    r"publication date|date of (?:the )?(?:article|story|report|piece|post))\b"
+)
+# "which outlet ran Ann Lee's story", "who published the piece on ..."
+_PUBLISHER = re.compile(
+    r"\b(?:(?:which|what) (?:outlet|publication|site|website|newspaper|paper|magazine|blog|"
+    r"publisher|news site|news outlet)|who (?:published|ran|carried|put out))\b"
+)
+_ARTICLE = re.compile(
+    r"\b(?:article|story|report|piece|post|page|coverage|item|feature|interview|write up|"
+    r"release|announcement|blog)\b"
+)
+_NOT_NAMES = frozenset(
+    "article story report piece post page coverage news item feature interview release "
+    "announcement blog outlet publication site website newspaper paper magazine".split()
+)
 
 
 @dataclass(frozen=True)
@@ -31,9 +47,9 @@ class AboutArticle:
 
 
 class ArticleNames:
-    """Publisher and headline words of every article, indexed once: a question names an
-    article by them, and scoring only the articles that share a word keeps this cheap at
-    any corpus size."""
+    """Publisher, author and headline words of every article, indexed once: a question names
+    an article by them ("the iTnews piece", "Ann Lee's report"), and scoring only the
+    articles that share a word keeps this cheap at any corpus size."""
 
     def __init__(self, store: IndexStore) -> None:
         self.store = store
@@ -44,6 +60,8 @@ class ArticleNames:
             if source not in publishers:
                 publishers[source] = set(words(source))
             for w in publishers[source]:
+                self._add(w, doc.doc_id, 2)
+            for w in set(words(doc.author or "")) - STOPWORDS:
                 self._add(w, doc.doc_id, 2)
             for w in set(words(doc.title or "")) - STOPWORDS:
                 self._add(w, doc.doc_id, 1)
@@ -66,11 +84,13 @@ class ArticleNames:
 
 
 def about_article(question: str, names: ArticleNames) -> AboutArticle | None:
-    """An answer when the question asks who wrote, or when was published, a named article."""
+    """An answer when the question asks who wrote, who published, or when was published, a
+    named article."""
     q = " ".join(words(question))
     wants_author = bool(_AUTHOR.search(q))
     wants_date = bool(_WHEN.search(q)) and bool(_ARTICLE.search(q))
-    if not (wants_author or wants_date):
+    wants_source = bool(_PUBLISHER.search(q)) and bool(_ARTICLE.search(q))
+    if not (wants_author or wants_date or wants_source):
         return None
     doc = names.named(question)
     if doc is None:
@@ -82,7 +102,14 @@ def about_article(question: str, names: ArticleNames) -> AboutArticle | None:
             return AboutArticle(doc.doc_id, (s, e), (at, at + len(doc.author)), 0.9)
     if wants_date and doc.dateline:
         s, e = doc.dateline
-        m = _DATE.search(doc.text, s, e)
-        if m:
-            return AboutArticle(doc.doc_id, (s, e), (m.start(), m.end()), 0.9)
+        span = date_span(doc.text, s, e)
+        if span:
+            return AboutArticle(doc.doc_id, (s, e), span, 0.9)
+    if wants_source and doc.source:
+        at = doc.text.find(doc.source)  # the site's name, first where the page shows it
+        if at >= 0:
+            s = doc.text.rfind("\n", 0, at) + 1
+            e = doc.text.find("\n", at)
+            e = len(doc.text) if e < 0 else e
+            return AboutArticle(doc.doc_id, (s, e), (at, at + len(doc.source)), 0.9)
     return None

@@ -34,6 +34,19 @@ FILES = {p.stem: p.read_bytes().decode("utf-8") for p in SEEDS.glob("*.txt")}
             "James Morales",
             "James Morales",
         ),
+        # named by its author; the site's name line is the evidence
+        (
+            "Which outlet carried Abbinaya Kuzhanthaivel's report?",
+            "002_bc3d2b23fcc61d83",
+            "iTnews Asia",
+            "iTnews Asia",
+        ),
+        (
+            "When did DMR News run its piece on the Japan deal?",
+            "003_8dc220ab41ea8a82",
+            "Apr 28, 2024",
+            "Apr 28, 2024",
+        ),
     ],
 )
 def test_byline_and_date_answers_cite_the_line(

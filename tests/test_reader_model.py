@@ -43,16 +43,25 @@ def test_shipped_weights_match_the_features_the_code_computes() -> None:
 
 
 def test_threshold_is_the_lowest_keeping_the_target_precision() -> None:
-    # 30 answers: the top 20 right, then 2 wrong, then 8 right, then wrong ones
     conf = np.linspace(0.99, 0.01, 40)
+    # the top 20 right, then 2 wrong, then 8 right, then wrong ones
     right = np.array([True] * 20 + [False] * 2 + [True] * 8 + [False] * 10)
     answerable = np.ones(40, dtype=bool)
     t, stats = _threshold(conf, right, answerable)
-    # keeping the first 30 is 28/30 right; a 31st (wrong) one would make it 28/31 = 0.903,
-    # the 32nd 28/32 = 0.875
-    assert t == pytest.approx(conf[30], abs=1e-4)
-    assert stats == {"precision": round(28 / 31, 4), "coverage": round(31 / 40, 4)}
-    t, _ = _threshold(conf[:10], right[:10], answerable[:10])
+    # keeping 31 is 28/31 = 0.903 right; a 32nd makes it 28/32 = 0.875
+    assert t == pytest.approx(conf[30])
+    assert stats == {"precision": round(28 / 31, 4), "coverage": 0.775, "target_reached": 1.0}
+
+
+def test_unreachable_target_takes_the_most_precise_threshold_with_enough_answers() -> None:
+    conf = np.linspace(0.99, 0.01, 40)
+    right = np.array(([True] * 4 + [False]) * 8)  # 0.8 right wherever one cuts on a 5
+    t, stats = _threshold(conf, right, np.ones(40, dtype=bool))
+    assert stats["target_reached"] == 0.0
+    assert stats["precision"] == max(
+        round(float(right[:k].mean()), 4) for k in range(20, 41)
+    )
+    t, _ = _threshold(conf[:10], right[:10], np.ones(10, dtype=bool))
     assert t == 1.0  # fewer than 20 answers judge nothing: answer nothing
 
 
