@@ -537,8 +537,10 @@ class Reader:
             if c < self.cite_threshold:
                 continue
             seen.add(doc)
-            cited.append(Evidence(s.info.sentence, c))
-        return tuple(cited)
+            # a further article stating the answer is no surer than the answer itself
+            cited.append(Evidence(s.info.sentence, min(c, conf)))
+        # the answering sentence, then the others strongest first
+        return (cited[0], *sorted(cited[1:], key=lambda e: -e.score))
 
 
 _FIT = SPAN_FEATURES.index("fit_label"), SPAN_FEATURES.index("fit_pattern")

@@ -58,9 +58,7 @@ def test_unreachable_target_takes_the_most_precise_threshold_with_enough_answers
     right = np.array(([True] * 4 + [False]) * 8)  # 0.8 right wherever one cuts on a 5
     t, stats = _threshold(conf, right, np.ones(40, dtype=bool))
     assert stats["target_reached"] == 0.0
-    assert stats["precision"] == max(
-        round(float(right[:k].mean()), 4) for k in range(20, 41)
-    )
+    assert stats["precision"] == max(round(float(right[:k].mean()), 4) for k in range(20, 41))
     t, _ = _threshold(conf[:10], right[:10], np.ones(10, dtype=bool))
     assert t == 1.0  # fewer than 20 answers judge nothing: answer nothing
 
