@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from index.analysis import Parse, parse_text
+from index.analysis import Parse, Token, parse_text
 from index.text import STOPWORDS, stem, words
 
 
@@ -220,6 +220,19 @@ _GENERIC_HEADS = frozenset({"name", "kind", "type", "sort", "number", "amount", 
 _BEFORE_NOUN = ("ADJ", "NOUN", "PROPN", "NUM", "DET", "ADV", "PUNCT", "PART")
 
 
+def _noun_run(toks: tuple[Token, ...], j: int) -> tuple[str | None, int]:
+    """The last noun of the run of modifiers and nouns from token ``j``, and where the run
+    ends."""
+    noun = None
+    while j < len(toks) and toks[j].pos in _BEFORE_NOUN:
+        if toks[j].pos in _NOUNS:
+            noun = toks[j].lemma
+        elif noun is not None:
+            break
+        j += 1
+    return noun, j
+
+
 def focus_lemma(parse: Parse) -> str | None:
     """The noun the question asks about, from the parts of speech: 'which MINISTRY runs it',
     'what global TREND', 'what is the BUDGET of', 'how many WORKERS', 'who is the CEO';
@@ -234,23 +247,10 @@ def focus_lemma(parse: Parse) -> str | None:
         j = i + 1
         if (j < len(toks) and toks[j].lemma == "be") or t.lemma in ("who", "whom"):
             j += 1  # "what is the BUDGET of", "who is the CEO of"
-        # the last noun of the first run of modifiers and nouns: "what global TREND"
-        noun = None
-        while j < len(toks) and toks[j].pos in _BEFORE_NOUN:
-            if toks[j].pos in _NOUNS:
-                noun = toks[j].lemma
-            elif noun is not None:
-                break
-            j += 1
+        noun, j = _noun_run(toks, j)  # "what global TREND"
         if noun in _GENERIC_HEADS and j + 1 < len(toks) and toks[j].lemma == "of":
             # "what is the name OF the ASSISTANT", "what kind OF CHIPS"
-            k, inner = j + 1, None
-            while k < len(toks) and toks[k].pos in _BEFORE_NOUN:
-                if toks[k].pos in _NOUNS:
-                    inner = toks[k].lemma
-                elif inner is not None:
-                    break
-                k += 1
+            inner, _ = _noun_run(toks, j + 1)
             noun = inner or noun
         if noun is not None:
             return noun
