@@ -1,11 +1,13 @@
 """`python -m eval.train_reader`: fit the reader's weights on the dev splits and save them.
 
 For every dev question of every corpus (and of the original seed set), the service's own
-code retrieves and measures the sentences and candidate spans; a logistic regression
-learns which sentence holds the answer (it contains a gold answer) and another which span
-is the answer (F1 >= 0.5 against the gold). The best span's probability is calibrated by
-isotonic regression on out-of-fold predictions, and the abstention threshold is the lowest
-that keeps out-of-fold answered precision at 0.9. Test splits are never read. The result,
+code retrieves and measures the sentences and candidate spans. A logistic regression
+learns which sentence holds the answer (it contains a gold answer); a second, fitted
+listwise (the softmax over a question's spans), which span is the answer (F1 >= 0.5
+against the gold); a third, from the best span's lead and support, whether that answer is
+right. The third's out-of-fold output is Platt-calibrated, and the abstention threshold is
+the lowest that keeps out-of-fold answered precision at 0.9 (over 20 or more answers), or
+the most precise when none does. Test splits are never read. The result,
 ``service/reader.json``, is deterministic for a given index and encoder.
 """
 

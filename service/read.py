@@ -1,10 +1,11 @@
 """The reader: rank the retrieved sentences, pick the span that answers, or abstain.
 
-Two small learned models do the choosing (``service.reader_model``): one scores each
-retrieved sentence for the question, the other each candidate span (``service.candidates``)
-of the best sentences, from explainable features (``service.features``). The best span's
-probability, calibrated on dev questions, is the answer's ``confidence``; below the
-threshold chosen on dev the reader abstains and shows the closest sentences instead.
+Three small learned models do the choosing (``service.reader_model``), from explainable
+features (``service.features``): one scores each retrieved sentence for the question, one
+ranks the candidate spans (``service.candidates``) of the best sentences, and one says
+from the best span's lead and support whether it is right. That, calibrated on dev
+questions, is the answer's ``confidence``; below the threshold chosen on dev the reader
+abstains and shows the closest sentences instead.
 """
 
 from __future__ import annotations

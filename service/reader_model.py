@@ -1,4 +1,4 @@
-"""The reader's learned weights: two logistic regressions and a calibration, as JSON.
+"""The reader's learned weights: three linear models and a calibration, as JSON.
 
 ``python -m eval.train_reader`` fits them on the dev splits and writes ``reader.json``
 beside this file; the service only evaluates them (a dot product and a sigmoid), so it
