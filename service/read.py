@@ -155,7 +155,6 @@ class Reader:
         self._title_words: BoundedMemo[str, tuple[frozenset[str], frozenset[str]]] = BoundedMemo(
             self._title_sets, MEMO_LIMIT
         )
-        self.common = store.corpus_words.lowercase  # counted when the index was built
         self.cased = store.analyses.cased
 
     # --- per sentence -------------------------------------------------------------------

@@ -84,7 +84,7 @@ def test_common_words_match_their_definition(pipeline: Pipeline) -> None:
     want = {
         w.lower() for s in pipeline.store.sentences for w in token.findall(s.text) if w[0].islower()
     }
-    assert pipeline.reader.common == want
+    assert pipeline.store.corpus_words.lowercase == want
 
 
 def test_lexicon_round_trips_and_refuses_arrays_that_disagree(tmp_path: Path) -> None:
