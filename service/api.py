@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
 PROBLEM = "application/problem+json"
 PAGE, MAX_PAGE = 100, 1000  # GET /documents page sizes: default and largest
+MAX_OFFSET = 2**63 - 1  # the largest offset a client may name (an int64); past the end is empty
 
 
 @dataclass
@@ -203,7 +204,7 @@ def create_app(
     def documents(
         pipeline: PipelineDep,
         response: Response,
-        offset: Annotated[int, Query(ge=0, description="articles to skip")] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="articles to skip")] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="articles to return")] = PAGE,
     ) -> list[DocumentMeta]:
         """Metadata of the indexed articles in id order, a page at a time.
@@ -213,7 +214,7 @@ def create_app(
         """
         docs = pipeline.store.documents
         total = len(docs)
-        page = itertools.islice(docs.values(), offset, offset + limit)
+        page = itertools.islice(docs.values(), min(offset, total), min(offset + limit, total))
         response.headers["X-Total-Count"] = str(total)
         if offset + limit < total:
             response.headers["Link"] = (

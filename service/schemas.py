@@ -17,7 +17,8 @@ _PATTERN = f"^[^{_CONTROL}]*[^\\s{_CONTROL}][^{_CONTROL}]*$"
 def _clean_question(value: str) -> str:
     """NFC, trimmed, free of control characters and lone surrogates."""
     value = unicodedata.normalize("NFC", value).strip()
-    if not value:
+    # zero-width and other invisible format characters are as empty as spaces
+    if not any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in value):
         raise ValueError("question must not be empty or whitespace only")
     if len(value) > MAX_QUESTION_CHARS:
         raise ValueError(f"question must be at most {MAX_QUESTION_CHARS} characters")

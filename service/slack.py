@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.fastapi import SlackRequestHandler
@@ -171,6 +172,34 @@ def create_bolt_app(
     return app
 
 
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+
+
+def _well_formed(text: str, content_type: str) -> bool:
+    """A JSON object (events), or a form (slash commands) whose ``payload``, if any, is a
+    JSON object (actions): what bolt can read without failing."""
+    if "json" in content_type or text.lstrip().startswith(("{", "[", '"')):
+        try:
+            return isinstance(json.loads(text), dict)
+        except ValueError:
+            return False
+    form = parse_qs(text, keep_blank_values=True)
+    if "payload" in form:
+        try:
+            return isinstance(json.loads(form["payload"][0]), dict)
+        except ValueError:
+            return False
+    return bool(form)
+
+
+def _bad_request(detail: str) -> Response:
+    return JSONResponse(
+        {"type": "about:blank", "title": "Bad Request", "status": 400, "detail": detail},
+        status_code=400,
+        media_type="application/problem+json",
+    )
+
+
 def _unauthorized(detail: str) -> Response:
     return JSONResponse(
         {"type": "about:blank", "title": "Unauthorized", "status": 401, "detail": detail},
@@ -192,10 +221,18 @@ class SlackEndpoint:
         body = await request.body()
         ts = request.headers.get("x-slack-request-timestamp", "")
         sig = request.headers.get("x-slack-signature", "")
-        if not ts.isdigit() or not re.fullmatch(r"v0=[0-9a-f]{64}", sig):
+        # ASCII digits, as many as a Unix time has ("²" and "١" pass str.isdigit(), and a
+        # 5,000-digit number is too long for int())
+        if not _TIMESTAMP.fullmatch(ts) or not re.fullmatch(r"v0=[0-9a-f]{64}", sig):
             return _unauthorized("missing or malformed Slack signature headers")
-        if not self.verifier.is_valid(body=body, timestamp=ts, signature=sig):
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return _bad_request("the request body is not UTF-8")
+        if not self.verifier.is_valid(body=text, timestamp=ts, signature=sig):
             return _unauthorized("invalid or expired Slack signature")
+        if not _well_formed(text, request.headers.get("content-type", "")):
+            return _bad_request("the request body is not a Slack event, command or action")
         bolt_request = to_bolt_request(request, body)
         bolt_response = await anyio.to_thread.run_sync(self.handler.app.dispatch, bolt_request)
         return to_starlette_response(bolt_response)

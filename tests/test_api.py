@@ -70,6 +70,9 @@ def test_question_the_articles_do_not_answer_abstains(server: Server) -> None:
         ({"question": 5}, ["body", "question"], "valid string"),
         ({"question": "a" * 1001}, ["body", "question"], "at most 1000 characters"),
         ({}, ["body", "question"], "Field required"),
+        # zero-width characters are as empty as spaces
+        ({"question": "\u200b\u200c\u2060\ufeff"}, ["body", "question"], "must not be empty"),
+        ({"question": " \u200b \u00a0"}, ["body", "question"], "must not be empty"),
     ],
 )
 def test_bad_input_gets_422_with_a_clear_message(
@@ -112,7 +115,9 @@ def test_documents_come_a_page_at_a_time(server: Server) -> None:
         assert link is None or link.endswith('rel="next"')
     assert seen == ids  # every article once, in order, over three pages
     assert httpx.get(f"{server.url}/documents?offset=99").json() == []
-    for bad in ("limit=0", "limit=1001", "offset=-1", "limit=two"):
+    # past the last article: an empty page, however far (2**63 - 1 was a 500)
+    assert httpx.get(f"{server.url}/documents?offset=9223372036854775807").json() == []
+    for bad in ("limit=0", "limit=1001", "offset=-1", "limit=two", "offset=1" + "0" * 30):
         r = httpx.get(f"{server.url}/documents?{bad}")
         assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem")
 

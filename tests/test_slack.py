@@ -357,3 +357,53 @@ def test_socket_mode_entry_point_needs_its_tokens(monkeypatch: pytest.MonkeyPatc
         assert main(["--socket"]) == 2
     finally:
         get_settings.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    ["9" * 5000, "17000000²", "١٧٠٠٠٠٠٠٠٠"],  # huge; a superscript and Arabic digits pass isdigit()
+    ids=["5000-digits", "superscript", "arabic-digits"],
+)
+def test_odd_timestamps_get_401_before_any_signature_check(bot: Bot, timestamp: str) -> None:
+    headers = {
+        b"content-type": b"application/x-www-form-urlencoded",
+        b"x-slack-request-timestamp": timestamp.encode("utf-8"),  # as raw bytes on the wire
+        b"x-slack-signature": b"v0=" + b"0" * 64,
+    }
+    r = httpx.post(
+        f"{bot.server.url}/slack/events", content=b"command=%2Fask&text=hi", headers=headers
+    )
+    assert r.status_code == 401
+
+
+def test_a_body_that_is_not_utf8_gets_400(bot: Bot) -> None:
+    ts = str(int(time.time()))
+    headers = {
+        "content-type": "application/json",
+        "x-slack-request-timestamp": ts,
+        "x-slack-signature": "v0=" + "0" * 64,
+    }
+    r = httpx.post(
+        f"{bot.server.url}/slack/events", content=b"\xff\xfe\xfa", headers=headers, timeout=30
+    )
+    assert r.status_code == 400
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize(
+    ("body", "ctype"),
+    [
+        ("not json at all", "application/json"),
+        ("[1, 2, 3]", "application/json"),
+        ('"a string"', "application/json"),
+        ("payload=%5B1%5D", "application/x-www-form-urlencoded"),
+        ("payload=%7Bbroken", "application/x-www-form-urlencoded"),
+    ],
+    ids=["not-json", "json-array", "json-string", "payload-array", "payload-broken"],
+)
+def test_signed_bodies_of_the_wrong_shape_get_400(bot: Bot, body: str, ctype: str) -> None:
+    r = bot.post(body, ctype)  # correctly signed
+    assert r.status_code == 400
+    assert "body" in r.json()["detail"]
+    time.sleep(0.2)
+    assert bot.fake.calls == []
