@@ -91,6 +91,14 @@ class Candidate:
     first: int  # the tokens it covers: [first, stop)
     stop: int
     words: tuple[str, ...]  # its words (``index.text.words``)
+    key: str  # what two spans share when they state the same answer: words and digits
+
+
+def answer_key(ws: tuple[str, ...]) -> str:
+    """The words and numbers without currency prefixes: 'US$2.9 billion' and '$2.9 billion'
+    state the same answer. (``ws`` come from ``index.text.words``, which never keeps a
+    comma.)"""
+    return " ".join(w for w in ws if w not in {"us", "usd", "s"})
 
 
 def _trim(text: str, s: int, e: int) -> tuple[int, int]:
@@ -214,9 +222,8 @@ def candidates(p: Parse) -> list[Candidate]:
     for (s, e), (label, pattern, src, head) in sorted(found.items()):
         inside = [i for i, t in enumerate(toks) if s <= t.start and t.end <= e]
         first, stop = (inside[0], inside[-1] + 1) if inside else (0, 0)
+        ws = tuple(words(text[s:e]))
         out.append(
-            Candidate(
-                s, e, label, pattern, frozenset(src), head, first, stop, tuple(words(text[s:e]))
-            )
+            Candidate(s, e, label, pattern, frozenset(src), head, first, stop, ws, answer_key(ws))
         )
     return out

@@ -149,15 +149,15 @@ class SentenceShape:
     lemmas: frozenset[str]
     labels: frozenset[str]  # its entities' labels
     patterns: frozenset[str]  # the typed patterns its candidates match
-    keys: frozenset[str] = frozenset()  # its candidates' answer keys (``read.key_of``)
+    keys: frozenset[str] = frozenset()  # its candidates' answer keys
 
     @classmethod
-    def of(cls, parse: Parse, cands: Sequence[Candidate], keys: frozenset[str]) -> SentenceShape:
+    def of(cls, parse: Parse, cands: Sequence[Candidate]) -> SentenceShape:
         return cls(
             frozenset(t.lemma for t in parse.tokens),
             frozenset(c.label for c in cands if "entity" in c.sources and c.label),
             frozenset(c.pattern for c in cands if c.pattern),
-            keys,
+            frozenset(c.key for c in cands),
         )
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -70,8 +69,7 @@ class Scored:
 
     @property
     def key(self) -> str:
-        """What two spans share when they state the same answer (``answer_key``)."""
-        return key_of(self.candidate.words)
+        return self.candidate.key
 
 
 @dataclass(frozen=True)
@@ -141,12 +139,7 @@ class Reader:
             self._cut_words, MEMO_LIMIT
         )
         self._sentence_shapes: BoundedMemo[int, SentenceShape] = BoundedMemo(
-            lambda sid: SentenceShape.of(
-                self.parse(sid),
-                self.candidates(sid),
-                frozenset(key_of(c.words) for c in self.candidates(sid)),
-            ),
-            MEMO_LIMIT,
+            lambda sid: SentenceShape.of(self.parse(sid), self.candidates(sid)), MEMO_LIMIT
         )
         self._shapes: BoundedMemo[int, tuple[tuple[SpanShape, ...], tuple[list[_Word], ...]]] = (
             BoundedMemo(self._shape, MEMO_LIMIT)
@@ -615,16 +608,6 @@ def _repeats_question(all_ws: Sequence[str], qws: frozenset[str], qjoined: str) 
     if not ws or not all(w in qws for w in ws):
         return not ws
     return len(ws) == 1 or " ".join(all_ws) in qjoined
-
-
-def answer_key(text: str) -> str:
-    """What two spans must share to state the same answer: digits and words, no symbols."""
-    return key_of(tuple(words(text)))
-
-
-@lru_cache(maxsize=65536)
-def key_of(ws: tuple[str, ...]) -> str:
-    return " ".join(w.replace(",", "") for w in ws if w not in {"us", "usd", "s"})
 
 
 def _one_per_doc(ranked: Sequence[SentenceInfo]) -> list[SentenceInfo]:
