@@ -245,9 +245,8 @@ class SpanShape:
     rarity: float
 
 
-def span_shape(info: SentenceInfo, c: Candidate, rarity: float) -> SpanShape:
-    p = info.parse
-    text = info.sentence.text
+def span_shape(p: Parse, text: str, c: Candidate, rarity: float) -> SpanShape:
+    """``c``'s shape in the sentence ``text`` parsed as ``p``."""
     piece = text[c.start : c.end]
     toks = p.tokens[c.first : c.stop]
     words = piece.split()

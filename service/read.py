@@ -38,7 +38,7 @@ from service.features import (
     span_features,
     span_shape,
 )
-from service.lexicon import PREFIX, SentenceWords, idf_table, prefixes
+from service.lexicon import PREFIX, SentenceWords, idf_table, prefix, prefixes
 from service.question import Question
 from service.reader_model import ReaderWeights, Scorer, load_weights
 
@@ -148,7 +148,6 @@ class Reader:
         self._title_words: BoundedMemo[str, tuple[frozenset[str], frozenset[str]]] = BoundedMemo(
             self._title_sets, MEMO_LIMIT
         )
-        self.cased = store.analyses.cased
 
     # --- per sentence -------------------------------------------------------------------
 
@@ -262,7 +261,7 @@ class Reader:
         infos = []
         for sid, d in zip(ids, dense, strict=True):
             sentence = self.store.sentences[sid]
-            prev = self._prev(sentence)
+            prev = near[sid][0]
             cov, missing = self._coverage(weights, sentence, prev)
             infos.append(
                 SentenceInfo(
@@ -278,7 +277,7 @@ class Reader:
                     is_headline=sentence.text == self._headline.get(sentence.doc_id),
                     candidates=self.candidates(sid),
                     shape=self._sentence_shapes[sid],
-                    dense_prev=_cosine(cosines, near[sid][0]),
+                    dense_prev=_cosine(cosines, prev),
                     dense_next=_cosine(cosines, near[sid][1]),
                 )
             )
@@ -350,21 +349,9 @@ class Reader:
         """Each candidate's question-independent features and the words around it."""
         ws = self._words(sentence_id)
         cands = self.candidates(sentence_id)
-        info = SentenceInfo(
-            self.store.sentences[sentence_id],
-            self.parse(sentence_id),
-            0,
-            0,
-            0,
-            0,
-            0,
-            0,
-            False,
-            False,
-            cands,
-        )
+        parse, text = self.parse(sentence_id), self.store.sentences[sentence_id].text
         return (
-            tuple(span_shape(info, c, self.rarity(ws, c)) for c in cands),
+            tuple(span_shape(parse, text, c, self.rarity(ws, c)) for c in cands),
             tuple(self._window(ws, c) for c in cands),
         )
 
@@ -372,8 +359,7 @@ class Reader:
         """A sentence's words with offsets, stems and prefixes, made once."""
         out = []
         for s, e, w in word_spans(self.store.sentences[sentence_id].text):
-            term = None if w in STOPWORDS else stem(w)
-            out.append(_Word(s, e, w, term, w[:PREFIX] if len(w) >= PREFIX else None))
+            out.append(_Word(s, e, w, None if w in STOPWORDS else stem(w), prefix(w)))
         return tuple(out)
 
     def proximity(self, found: Sequence[tuple[int, str]], c: Candidate, total: float) -> float:
