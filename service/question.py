@@ -177,9 +177,6 @@ class Question:
     entities: tuple[str, ...]  # capitalised names and numbers, lower-cased: must be supported
     focus: tuple[str, ...]  # stems of the noun the question asks about ("how many WORKERS")
     plural: bool  # "which COUNTRIES": a list may be the answer
-    # The focus must appear with the answer ("how many EMPLOYEES", "what is the BUDGET of");
-    # not so for a category ("which HARDWARE ..." is answered by "GPUs").
-    focus_required: bool
     currency: str | None  # "S$" when asked "in Singapore dollars"
     wh: str | None  # the question word, typos mended
     parse: Parse | None = None  # spaCy's analysis of the question, its casing restored
@@ -311,9 +308,6 @@ def _entities(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-_ATTRIBUTE = re.compile(
-    r"\bhow (?:many|much)\b|\b(?:what|which) (?:is|was|are|were) (?:the )?\w+(?: \w+)? (?:of|in|for)\b"
-)
 _GENERIC_FOCUS = frozenset(
     "size amount value number total figure sum kind type sort name people thing things year "
     "years date day month period time city country place location percentage percent share "
@@ -387,7 +381,6 @@ def analyse(text: str, cased: dict[str, str] | None = None, parse: bool = True) 
         entities=tuple(e for e in _entities(mended) if e not in unit),
         focus=_focus(ws),
         plural=_plural(ws),
-        focus_required=bool(_ATTRIBUTE.search(joined)),
         currency=currency,
         wh=ws[0] if ws and ws[0] in _WH else next((w for w in ws if w in _WH), None),
         parse=parsed,
