@@ -65,12 +65,15 @@ def question_pipeline() -> Language:
 def english_words() -> frozenset[str]:
     """The nouns, verbs, adjectives and adverbs the pipeline's lemmatizer knows (WordNet's,
     about 90,000): an English word a question uses is never 'mended' into an article's."""
-    tables = pipeline().get_pipe("lemmatizer").lookups.get_table("lemma_index")  # type: ignore[attr-defined]
+    lemmatizer = question_pipeline().get_pipe("lemmatizer")
+    tables = lemmatizer.lookups.get_table("lemma_index")  # type: ignore[attr-defined]
     return frozenset(w for words in tables.values() for w in words if w.isalpha())
 
 
 def model_name() -> str:
-    meta = pipeline().meta
+    """The package the analyses come from (read from the question pipeline, which a running
+    service loads anyway: the parser and recogniser are needed only to build)."""
+    meta = question_pipeline().meta
     return f"{meta.get('lang', 'en')}_{meta.get('name', MODEL)}-{meta.get('version', '?')}"
 
 
