@@ -27,7 +27,6 @@ from eval.corpus import SEEDS, corpus, names
 from eval.dataset import DATA, EvalItem, load
 from eval.metrics import best_f1
 from service.features import ANSWER_FEATURES, SENTENCE_FEATURES, SPAN_FEATURES, SentenceInfo
-from service.question import analyse
 from service.read import SPAN_SENTENCES, Reader, Scored, answer_row
 from service.reader_model import (
     WEIGHTS,
@@ -77,17 +76,15 @@ def blank() -> ReaderWeights:
     )
 
 
-def measure(pipeline: Any, items: list[EvalItem]) -> list[Example]:
-    """The sentences the service reads for each question, and which hold a gold answer."""
-    reader = Reader(pipeline.store, weights=blank())
+def measure(pipeline: Any, reader: Reader, items: list[EvalItem]) -> list[Example]:
+    """The sentences the service reads for each question, and which hold a gold answer
+    (``reader``: one over the pipeline's index, with any weights)."""
     out = []
     for it in items:
         mended = pipeline.speller.mend(it.question)
         vector = pipeline.encode(mended)
-        hits = pipeline.retriever.search(
-            mended, vector, max(pipeline.settings.top_k, pipeline.settings.read_k)
-        )
-        q = analyse(mended, pipeline.cased)
+        hits = pipeline.search(mended, vector, pipeline.settings.top_k)
+        q = pipeline.analyse(mended)
         if reader._about_article(q) is not None:
             continue  # answered from the byline or date line, not by the models
         infos, rows = reader.sentences(q, vector, hits)
@@ -99,9 +96,7 @@ def measure(pipeline: Any, items: list[EvalItem]) -> list[Example]:
 def _fit(x: np.ndarray, y: np.ndarray, names_: list[str]) -> Linear:
     from sklearn.linear_model import LogisticRegression
 
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale < 1e-9] = 1.0
+    mean, scale = _standardise(x)
     model = LogisticRegression(C=C, max_iter=5000)
     model.fit((x - mean) / scale, y)
     return Linear(
@@ -122,8 +117,7 @@ def _span_examples(reader: Reader, scorer: Scorer, examples: list[Example]) -> N
         ranked = sorted(ex.infos, key=lambda i: (-i.logit, i.sentence.sentence_id))
         ex.spans = reader.spans(ex.question, ranked[:SPAN_SENTENCES])
         f1s = [best_f1(ex.item.answers, s.text) if ex.item.answers else 0.0 for s in ex.spans]
-        # right spans, weighted by how exactly they match (an exact span counts most)
-        ex.span_labels = np.asarray([f if f >= RIGHT else 0.0 for f in f1s])
+        ex.span_labels = np.asarray([float(f >= RIGHT) for f in f1s])
 
 
 def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -142,7 +136,7 @@ def _fit_listwise(examples: list[Example], names_: list[str]) -> Linear:
     x_all = np.vstack([np.asarray([s.features for s in ex.spans]) for ex in groups])
     mean, scale = _standardise(x_all)
     xs = [(np.asarray([s.features for s in ex.spans]) - mean) / scale for ex in groups]
-    ys = [(ex.span_labels > 0).astype(float) for ex in groups]
+    ys = [ex.span_labels for ex in groups]
     lam = 1.0 / (C * len(groups))
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
@@ -265,9 +259,10 @@ def train(sets: list[tuple[str, Any, list[EvalItem]]]) -> ReaderWeights:
     readers: list[tuple[Reader, list[Example]]] = []
     for name, pipeline, items in sets:
         dev = sorted((it for it in items if it.split == "dev"), key=lambda it: it.id)
-        got = measure(pipeline, dev)
+        reader = Reader(pipeline.store, weights=blank())
+        got = measure(pipeline, reader, dev)
         trained_on[name] = len(got)
-        readers.append((Reader(pipeline.store, weights=blank()), got))
+        readers.append((reader, got))
         examples += got
         log.info("%s: %d dev questions measured", name, len(got))
     sx = np.vstack([ex.rows for ex in examples if len(ex.rows)])

@@ -15,6 +15,7 @@ from threadpoolctl import threadpool_limits
 from index.analysis import english_words
 from index.embed import Embedder, Encoder, safe_batch
 from index.store import IndexStore, load
+from index.types import Hit
 from service.batching import EmbeddingCache, MicroBatcher
 from service.config import Settings
 from service.question import Question, analyse
@@ -114,6 +115,10 @@ class Pipeline:
     def _analyse(self, mended: str) -> Question:
         return analyse(mended, self.cased)
 
+    def search(self, mended: str, vector: np.ndarray, top_k: int) -> list[Hit]:
+        """The chunks the reader reads: at least ``top_k`` (to return) and ``read_k``."""
+        return self.retriever.search(mended, vector, max(top_k, self.settings.read_k))
+
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         """One encoder call for the questions waiting together, when that cannot change them.
 
@@ -175,7 +180,7 @@ class Pipeline:
         """Retrieve and read for a question already mended and encoded (``t0``: its start)."""
         top_k = self.settings.top_k if top_k is None else top_k
         t1 = time.perf_counter()
-        hits = self.retriever.search(mended, vector, max(top_k, self.settings.read_k))
+        hits = self.search(mended, vector, top_k)
         t2 = time.perf_counter()
         q = self.analyse(mended)
         reading = self.reader.read(q, vector, hits, abstain_threshold)
