@@ -239,45 +239,43 @@ def _headline_index(lines: list[_Line]) -> int | None:
     for line in lines:
         counts[line.text] = counts.get(line.text, 0) + 1
 
-    def title_like(i: int) -> bool:
-        line = lines[i]
-        t = line.text
-        return not (
-            not 4 <= line.words <= 30
-            or t.endswith(".")
-            or _is_furniture(t)
-            or _is_metadata(t)
-            or _NAV_BULLET.match(t)
-            or _is_nav(t)
-            or _NOTICE.search(t)
-            or _RELATED.match(t)
+    head = lines[:33]  # the 30 lines a headline may be, and the 3 after each
+    texts = [line.text for line in head]
+    bylines = [byline_name(t) is not None for t in texts]
+    dated = [
+        b or (_is_metadata(t) and parse_date(t) is not None)
+        for b, t in zip(bylines, texts, strict=True)
+    ]
+    title_like = [
+        4 <= line.words <= 30
+        and not (
+            line.text.endswith(".")
+            or _is_furniture(line.text)
+            or _is_metadata(line.text)
+            or _NAV_BULLET.match(line.text)
+            or _is_nav(line.text)
+            or _NOTICE.search(line.text)
+            or _RELATED.match(line.text)
         )
-
-    def dated(i: int) -> bool:
-        return i < len(lines) and bool(
-            byline_name(lines[i].text)
-            or (_is_metadata(lines[i].text) and parse_date(lines[i].text))
-        )
-
+        for line in head
+    ]
     best: tuple[int, int] | None = None
-    for i, line in enumerate(lines[:30]):
-        t = line.text
-        if not title_like(i):
+    for i, t in enumerate(texts[:30]):
+        if not title_like[i]:
             continue
         score = 0
         if counts[t] > 1:
             score += 2
-        after = lines[i + 1 : i + 4]
-        if any(dated(i + k) for k in (1, 2, 3)):
+        if any(dated[i + 1 : i + 4]):
             score += 3
-        if any(byline_name(x.text) for x in after):
+        if any(bylines[i + 1 : i + 4]):
             score += 1  # a byline follows a headline, a date may follow the site's banner
         # right above the byline or date, or above the standfirst that is
-        if dated(i + 1) or (i + 2 < len(lines) and title_like(i + 1) and dated(i + 2)):
+        if any(dated[i + 1 : i + 2]) or (i + 2 < len(head) and title_like[i + 1] and dated[i + 2]):
             score += 1
         if t.isupper():
             score -= 3  # a site's name or a section label
-        if i < 2 and not (after and parse_date(after[0].text)):
+        if i < 2 and not (i + 1 < len(texts) and parse_date(texts[i + 1])):
             score -= 1  # the site's name and tagline come first
         if best is None or score > best[0]:
             best = (score, i)
