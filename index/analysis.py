@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -296,12 +296,15 @@ class Analyses:
         }
 
     @classmethod
-    def read(cls, folder: Path) -> Analyses:
-        """Load what ``payloads`` wrote; ValueError when the parts disagree."""
+    def read(cls, folder: Path, mapped: bool = False) -> Analyses:
+        """Load what ``payloads`` wrote; ValueError when the parts disagree.
+
+        ``mapped``: map the large arrays instead of reading them (see ``index.store``)."""
         vocab = json.loads((folder / VOCABULARY).read_text(encoding="utf-8"))
-        tokens = np.asarray(np.load(folder / TOKENS, allow_pickle=False, mmap_mode="r"))
+        mode: Literal["r"] | None = "r" if mapped else None
+        tokens = np.asarray(np.load(folder / TOKENS, allow_pickle=False, mmap_mode=mode))
         token_offsets = np.load(folder / TOKEN_OFFSETS, allow_pickle=False)
-        chunks = np.asarray(np.load(folder / CHUNKS, allow_pickle=False, mmap_mode="r"))
+        chunks = np.asarray(np.load(folder / CHUNKS, allow_pickle=False, mmap_mode=mode))
         chunk_offsets = np.load(folder / CHUNK_OFFSETS, allow_pickle=False)
         ok = (
             tokens.ndim == 2

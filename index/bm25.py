@@ -81,8 +81,9 @@ class Bm25:
         return [folder / name for name in FILES]
 
     @classmethod
-    def load(cls, folder: Path) -> Bm25:
-        bm25 = bm25s.BM25.load(folder, mmap=True, allow_pickle=False, show_progress=False)
+    def load(cls, folder: Path, mapped: bool = False) -> Bm25:
+        """``mapped``: map the score arrays instead of reading them (see ``index.store``)."""
+        bm25 = bm25s.BM25.load(folder, mmap=mapped, allow_pickle=False, show_progress=False)
         for key in ("data", "indices", "indptr"):
             # The same mapped pages as plain arrays: np.memmap runs Python on every slice.
             bm25.scores[key] = np.asarray(bm25.scores[key])

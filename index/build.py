@@ -16,7 +16,8 @@ from index.cut_cache import CutCache
 from index.embed import Encoder, safe_batch, tokenizer_file
 from index.parse_cache import ParseCache
 from index.records import build_records
-from index.store import save, spill_path
+from index.space import reserve
+from index.store import save, spill_path, sweep_abandoned
 from index.vector_cache import SEGMENT_ROWS, VectorCache, text_keys
 
 log = logging.getLogger(__name__)
@@ -50,12 +51,15 @@ class Embedded:
         """Every text's vector, in order, in a .npy file (written in blocks), mapped read-only.
 
         At 100,000 articles that is ~6 GiB once repeats are spread out again; mapped, it
-        costs page cache the kernel can drop, not the build's memory.
+        costs page cache the kernel can drop, not the build's memory. The file's blocks are
+        allocated before any row is written through the mapping: on a full disk such a write
+        is a SIGBUS, which kills the build with no message and no cleanup.
         """
         n = len(self.inverse)
         out = np.lib.format.open_memmap(
             path, mode="w+", dtype=np.float32, shape=(n, self.unique.shape[1])
         )
+        reserve(path, path.stat().st_size)
         for at in range(0, n, SPILL_ROWS):
             out[at : at + SPILL_ROWS] = self.rows(at, min(n, at + SPILL_ROWS))
         out.flush()
@@ -107,6 +111,16 @@ def embed_texts(
     return Embedded(vectors, inverse.reshape(-1), unique, len(todo))
 
 
+def _trim(cache: VectorCache, keys: np.ndarray) -> int:
+    """``cache.keep_only(keys)``; a failure is logged, not raised: the new generation is
+    already live, and the build must not be reported as failed."""
+    try:
+        return cache.keep_only(keys)
+    except OSError as exc:
+        log.warning("the vector cache in %s was not trimmed: %s", cache.folder, exc)
+        return 0
+
+
 def build_index(
     seeds_dir: Path,
     out_dir: Path,
@@ -127,6 +141,8 @@ def build_index(
     trains them anew), and whose vectors keep their lists there when it holds their text.
     """
     t0 = time.perf_counter()
+    if out_dir.is_dir():
+        sweep_abandoned(out_dir)  # a dead build's files hold space this build may need
     params = params or ChunkParams()
     paths, docs = read_articles(seeds_dir, ParseCache(parses) if parses is not None else None)
     # the bytes that were read and indexed (``store.seeds_fingerprint``, without hashing twice)
@@ -160,7 +176,7 @@ def build_index(
         del vectors
     finally:
         spilled.unlink(missing_ok=True)
-    dropped = cache.keep_only(keys) if cache is not None else 0
+    dropped = _trim(cache, keys) if cache is not None else 0
     report = BuildReport(
         len(docs),
         len(chunks),

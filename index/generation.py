@@ -69,6 +69,17 @@ def current_generation(out_dir: Path) -> Path:
     return out_dir / name
 
 
+def older_generations(out_dir: Path) -> list[Path]:
+    """The generation folders other than the live one, newest first: what a service can
+    fall back on when the live one fails its checks (a build keeps the previous one)."""
+    try:
+        live: str | None = current_generation(out_dir).name
+    except IndexLoadError:
+        live = None
+    gens = [p for p in out_dir.glob("gen-*") if p.is_dir() and p.name != live]
+    return sorted(gens, key=lambda p: p.stat().st_mtime_ns, reverse=True)
+
+
 def manifest_of(gen: Path) -> dict[str, Any]:
     """The manifest of one generation folder."""
     try:

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -75,12 +76,15 @@ class Lexicon:
         }
 
     @classmethod
-    def read(cls, folder: Path) -> Lexicon:
-        """Load what ``payloads`` wrote; raises ValueError when the parts disagree."""
+    def read(cls, folder: Path, mapped: bool = False) -> Lexicon:
+        """Load what ``payloads`` wrote; raises ValueError when the parts disagree.
+
+        ``mapped``: map the word ids instead of reading them (see ``index.store``)."""
         vocab = json.loads((folder / VOCABULARY).read_text(encoding="utf-8"))
         # A plain array over the mapped pages: indexing an np.memmap runs Python code
         # (``memmap.__getitem__``, ``__array_finalize__``) on every lookup.
-        word_ids = np.asarray(np.load(folder / WORD_IDS, allow_pickle=False, mmap_mode="r"))
+        mode: Literal["r"] | None = "r" if mapped else None
+        word_ids = np.asarray(np.load(folder / WORD_IDS, allow_pickle=False, mmap_mode=mode))
         offsets = np.load(folder / OFFSETS, allow_pickle=False)
         lexicon = cls(vocab["words"], vocab["stems"], word_ids, offsets)
         if (

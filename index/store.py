@@ -23,13 +23,14 @@ Layout of ``out_dir``::
 
 A build writes a new generation folder and only then switches ``CURRENT``, so a crash
 at any point leaves the previous index intact and usable. While it writes, its vectors
-wait in ``.vectors-<pid>.npy`` (mapped, not held in memory); a killed build's is swept by
-the next. Nothing is ever pickled.
+wait in ``.vectors-<pid>.npy`` (mapped, not held in memory); a killed build's is swept when
+the next one starts. Nothing is ever pickled.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import json
 import logging
@@ -71,6 +72,7 @@ from index.generation import (
     check_files,
     current_generation,
     manifest_of,
+    older_generations,
     read_manifest,
     refused,
 )
@@ -225,7 +227,7 @@ def previous_centroids(
         problems = check_files(gen, manifest, [fname])
         if problems:
             raise IndexLoadError("; ".join(problems))
-        index = _read_faiss(gen / fname, info)
+        index = _read_faiss(gen / fname, info, mapped=True)
         trained_for = int(info.get("trained_for") or manifest["counts"][counted])
         # the generation that trained them, when this one reused them in turn
         centroids = centroids_of(index, trained_for, info.get("centroids_from") or gen.name)
@@ -317,7 +319,7 @@ def save(
                 else None
             )
             index, infos[fname] = make_index(vectors, reuse=reuse)
-            put_with(fname, lambda tmp: faiss.write_index(index, str(tmp)))
+            put_with(fname, lambda tmp: _write_faiss(index, tmp))
 
         for fname, vectors in (
             ("chunks.faiss", chunk_vectors),
@@ -380,8 +382,12 @@ def save(
         write_atomic(staging / MANIFEST, json.dumps(manifest, indent=2).encode())
         final = out_dir / name
         os.replace(staging, final)
-        fsync_dir(out_dir)
-        write_atomic(out_dir / CURRENT, (name + "\n").encode())
+        try:
+            fsync_dir(out_dir)
+            write_atomic(out_dir / CURRENT, (name + "\n").encode())
+        except BaseException:
+            _unpublished(out_dir, final)
+            raise
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
@@ -397,12 +403,51 @@ def _prune(out_dir: Path, keep: set[str]) -> None:
     )
     for old in gens[:-1]:
         shutil.rmtree(old, ignore_errors=True)
+    sweep_abandoned(out_dir)
+
+
+def sweep_abandoned(out_dir: Path) -> None:
+    """Remove the staging folders and spilled vectors of builds that died.
+
+    Run when a build starts, not only after one succeeds: a build killed by a full disk
+    leaves gigabytes behind, and the next one needs that space back to get anywhere.
+    """
     for stale in out_dir.glob(".staging-*"):
         if _abandoned(stale.name.rsplit("-", 1)[-1]):
+            log.info("removing %s, left by a build that died", stale)
             shutil.rmtree(stale, ignore_errors=True)
     for spilled in out_dir.glob(f"{_SPILL_PREFIX}*.npy"):
         if _abandoned(spilled.stem.removeprefix(_SPILL_PREFIX)):
+            log.info("removing %s, left by a build that died", spilled)
             spilled.unlink(missing_ok=True)
+
+
+def _unpublished(out_dir: Path, gen: Path) -> None:
+    """Remove ``gen`` when ``CURRENT`` does not name it: switching to it failed, so it was
+    never live, and left there it would later be kept as the fallback generation."""
+    try:
+        live = (out_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except OSError:
+        live = None
+    if live != gen.name:
+        shutil.rmtree(gen, ignore_errors=True)
+
+
+# the message of each errno that FAISS's write errors end with, e.g. "(No space left on device)"
+_FAISS_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG, errno.EIO)
+
+
+def _write_faiss(index: faiss.Index, path: Path) -> None:
+    """``faiss.write_index``, failing with an ``OSError`` like every other file write: FAISS
+    raises ``RuntimeError`` when the disk is full, and the CLI reports I/O errors."""
+    try:
+        faiss.write_index(index, str(path))
+    except RuntimeError as exc:
+        text = " ".join(str(exc).split())
+        code = next((c for c in _FAISS_ERRNOS if f"({os.strerror(c)})" in text), None)
+        if code is None:
+            raise OSError(errno.EIO, f"FAISS could not write the index: {text}", str(path)) from exc
+        raise OSError(code, os.strerror(code), str(path)) from exc
 
 
 def _abandoned(pid: str) -> bool:
@@ -439,7 +484,32 @@ def staleness(out_dir: Path, seeds_dir: Path, model: str, params: ChunkParams) -
 
 def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
     """Load the live generation after checking every file against the manifest."""
-    gen = current_generation(out_dir)
+    return load_generation(current_generation(out_dir), model=model, dimension=dimension)
+
+
+def load_servable(out_dir: Path, *, model: str, dimension: int) -> tuple[IndexStore, str | None]:
+    """The live generation, or, when it cannot be loaded, the newest older one that can.
+
+    Returns the store and, when it is an older generation, why the live one was refused
+    (a service says so on /readyz and keeps answering). IndexLoadError, naming the live
+    generation's problem, only when no generation on disk verifies.
+    """
+    try:
+        return load(out_dir, model=model, dimension=dimension), None
+    except IndexLoadError as live:
+        for gen in older_generations(out_dir):
+            try:
+                store = load_generation(gen, model=model, dimension=dimension)
+            except IndexLoadError as exc:
+                log.warning("older index %s refused too: %s", gen.name, exc.reason)
+                continue
+            log.error("live index refused (%s): serving the older %s", live.reason, gen.name)
+            return store, f"live index refused ({live.reason}); serving the older {gen.name}"
+        raise
+
+
+def load_generation(gen: Path, *, model: str, dimension: int) -> IndexStore:
+    """Load one generation folder after checking every file against its manifest."""
     manifest = manifest_of(gen)
     if manifest.get("format_version") != FORMAT_VERSION:
         # (an older format lists its files differently: no use checking them one by one)
@@ -467,14 +537,17 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
             f"cannot read the sentence and chunk tables of {gen} ({exc}); {REBUILD_HINT}",
             "the sentence and chunk tables cannot be read",
         ) from exc
-    index = _read_faiss(gen / "chunks.faiss", manifest.get("faiss", {}))
-    sentence_index = _read_faiss(gen / "sentences.faiss", manifest.get("faiss_sentences", {}))
+    mapped = is_large(manifest)
+    index = _read_faiss(gen / "chunks.faiss", manifest.get("faiss", {}), mapped)
+    sentence_index = _read_faiss(
+        gen / "sentences.faiss", manifest.get("faiss_sentences", {}), mapped
+    )
     try:
-        lexicon = Lexicon.read(gen)
+        lexicon = Lexicon.read(gen, mapped)
         corpus_words = CorpusWords.read(gen / CORPUS_WORDS)
-        chunk_bm25 = Bm25.load(gen / CHUNK_BM25)
-        sentence_bm25 = Bm25.load(gen / SENTENCE_BM25)
-        analyses = Analyses.read(gen)
+        chunk_bm25 = Bm25.load(gen / CHUNK_BM25, mapped)
+        sentence_bm25 = Bm25.load(gen / SENTENCE_BM25, mapped)
+        analyses = Analyses.read(gen, mapped)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexLoadError(
             f"cannot read the word lists, analyses or BM25 of {gen} ({exc}); {REBUILD_HINT}",
@@ -520,17 +593,30 @@ def load(out_dir: Path, *, model: str, dimension: int) -> IndexStore:
     )
 
 
-def _read_faiss(path: Path, info: dict[str, Any]) -> faiss.Index:
-    """The index mapped from its file, read-only, not copied into memory.
+def is_large(manifest: dict[str, Any]) -> bool:
+    """Whether a generation is past the exact-search size (an IVF index), and so mapped.
 
-    The worker processes then share one copy of the vectors (the page cache) instead of
-    holding one each: at 10,000 articles that is about 630 MiB per worker. The file was
-    just checked against the manifest, and a generation's files are never rewritten (a
-    build writes a new folder; pruning an old one leaves a mapped file readable).
+    Mapped, the worker processes share one copy of the arrays (the page cache) instead of
+    holding one each; but a mapped file truncated under a running service kills every
+    process that touches it with SIGBUS. Below ``ivf.FLAT_LIMIT`` chunks the arrays are
+    small enough to read: the seed index's mappable files are about 0.6 MiB, and at the
+    flat limit (20,000 chunks) each flat FAISS index is 29 MiB a worker.
+    """
+    kinds = (manifest.get(key, {}).get("type") for key in ("faiss", "faiss_sentences"))
+    return "IndexIVFFlat" in kinds
+
+
+def _read_faiss(path: Path, info: dict[str, Any], mapped: bool) -> faiss.Index:
+    """The index read from its file, or mapped read-only when ``mapped`` (``is_large``).
+
+    The file was just checked against the manifest, and a generation's files are never
+    rewritten (a build writes a new folder; pruning an old one leaves a mapped file
+    readable).
     """
     ivf = info.get("type") == "IndexIVFFlat"
     # flat: map its vector array; IVF: map its inverted lists (the flags are per kind)
     flags = faiss.IO_FLAG_READ_ONLY | (faiss.IO_FLAG_MMAP if ivf else faiss.IO_FLAG_MMAP_IFC)
+    flags = flags if mapped else 0
     try:
         index = faiss.read_index(str(path), flags)
     except RuntimeError as exc:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from index.bm25 import Bm25
 from index.lexicon import OFFSETS, Lexicon
-from index.store import IndexStore
+from index.store import SENTENCE_BM25, IndexStore
 from index.text import _INITIALISM, _POSSESSIVE, _WORD, CHAT_WORDS, terms, words
 from service.lexicon import SentenceWords, idf_table, prefixes
 from service.pipeline import Pipeline
@@ -46,6 +46,15 @@ def test_stored_bm25_scores_like_bm25_over_the_texts(store: IndexStore) -> None:
         assert np.allclose(store.sentence_bm25.scores(q), sentence_ref.scores(q))
     data = store.sentence_bm25._bm25.scores["data"]
     for array in (data, store.lexicon.word_ids):
+        assert type(array) is np.ndarray and not _mapped(array)  # small: read, not mapped
+
+
+@pytest.mark.integration
+def test_a_large_index_maps_its_arrays_as_plain_arrays(store: IndexStore) -> None:
+    gen = store.path
+    bm25 = Bm25.load(gen / SENTENCE_BM25, mapped=True)
+    lexicon = Lexicon.read(gen, mapped=True)
+    for array in (bm25._bm25.scores["data"], lexicon.word_ids):
         assert type(array) is np.ndarray and _mapped(array)  # shared pages, a plain array
 
 
