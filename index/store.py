@@ -599,7 +599,7 @@ def is_large(manifest: dict[str, Any]) -> bool:
     Mapped, the worker processes share one copy of the arrays (the page cache) instead of
     holding one each; but a mapped file truncated under a running service kills every
     process that touches it with SIGBUS. Below ``ivf.FLAT_LIMIT`` chunks the arrays are
-    small enough to read: the seed index's mappable files are about 0.6 MiB, and at the
+    small enough to read: the seed generation is 0.6 MiB in all, and at the
     flat limit (20,000 chunks) each flat FAISS index is 29 MiB a worker.
     """
     kinds = (manifest.get(key, {}).get("type") for key in ("faiss", "faiss_sentences"))

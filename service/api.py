@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
+import signal
 import threading
 from collections.abc import AsyncIterator, Callable, MutableMapping
 from contextlib import asynccontextmanager
@@ -21,10 +23,13 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index.store import IndexLoadError
+from service.answering import Answering, Busy, TooSlow
 from service.config import Settings, get_settings
+from service.docs import add_docs
 from service.guard import Guard
 from service.observe import Metrics, configure_logging
 from service.pipeline import Answer, Pipeline
+from service.reload import IndexWatcher, look
 from service.schemas import (
     AskRequest,
     AskResponse,
@@ -34,6 +39,7 @@ from service.schemas import (
     Health,
     Passage,
     Problem,
+    Readiness,
     Timings,
 )
 
@@ -46,12 +52,12 @@ MAX_OFFSET = 2**63 - 1  # the largest offset a client may name (an int64); past 
 
 @dataclass
 class AppState:
-    """What the lifespan loads; ``pipeline`` stays None until the index is verified."""
+    """What the lifespan loads; ``pipeline`` stays None until an index is verified."""
 
+    answering: Answering
     pipeline: Pipeline | None = None
     error: str | None = None
     draining: bool = False
-    limiter: anyio.CapacityLimiter | None = None
 
 
 async def get_pipeline(request: Request) -> Pipeline:
@@ -106,32 +112,60 @@ def create_app(
     """
     settings = settings or get_settings()
     factory = pipeline_factory or Pipeline.from_settings
-    state = AppState()
     metrics = Metrics()
+    state = AppState(
+        Answering(
+            max_in_flight=settings.max_in_flight,
+            timeout_s=settings.request_timeout_s,
+            threads=settings.threads_per_worker,
+            metrics=metrics,
+        )
+    )
 
-    def _load() -> None:
+    def serve(pipeline: Pipeline) -> None:
+        state.pipeline, state.error = pipeline, None
+        metrics.index_chunks.set(len(pipeline.store.chunks))
+        metrics.index_documents.set(len(pipeline.store.documents))
+
+    def load() -> Pipeline:
         try:
-            state.pipeline = factory(settings)
-            metrics.index_chunks.set(len(state.pipeline.store.chunks))
-            metrics.index_documents.set(len(state.pipeline.store.documents))
-            log.info("ready: %d chunks", len(state.pipeline.store.chunks))
+            return factory(settings)
         except IndexLoadError as exc:
             state.error = f"index refused: {exc.reason}"  # public: no paths or settings
+            raise
+
+    watcher = IndexWatcher(
+        Path(settings.index_dir),
+        settings.reload_interval_s,
+        current=lambda: state.pipeline,
+        swap=serve,
+        load=load,
+        metrics=metrics,
+    )
+
+    def _load() -> None:
+        seen = look(Path(settings.index_dir))
+        try:
+            pipeline = load()
+            serve(pipeline)
+            log.info("ready: %d chunks", len(pipeline.store.chunks))
+        except IndexLoadError as exc:
             log.error("index refused, not ready: %s", exc)
         except Exception:  # the service stays up to report it on /readyz
             state.error = "failed to load the model or the index (see the service log)"
             log.exception("failed to load the pipeline")
+        watcher.start(seen)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        # Without batching a process answers threads_per_worker questions at once, each in a
-        # thread (2 alone on 2 cores, 1 per worker); with it, /ask needs no thread at all.
-        state.limiter = anyio.CapacityLimiter(settings.threads_per_worker)
+        state.answering.bind()
+        _on_sighup(watcher)
         thread = threading.Thread(target=_load, name="pipeline-loader", daemon=True)
         thread.start()
         if wait_until_loaded:
             await anyio.to_thread.run_sync(thread.join)
         yield
+        watcher.stop()
         metrics.close()
 
     app = FastAPI(
@@ -139,16 +173,19 @@ def create_app(
         version="0.1.0",
         description="Extractive answers from news articles, each with a verbatim citation.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.rag = state
     app.add_middleware(
         Guard,
         max_body=settings.max_body_bytes,
-        max_in_flight=settings.max_in_flight,
+        body_timeout_s=settings.body_timeout_s,
         metrics=metrics,
         route_of=_route_of,
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    add_docs(app)
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
@@ -186,17 +223,21 @@ def create_app(
         """Alive (the process answers), whether or not the index is loaded."""
         return Health(status="ok")
 
-    @app.get("/readyz", response_model=Health, responses={503: {"model": Health}})
+    @app.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
     def readyz() -> Any:
-        """200 only once the index is loaded and verified."""
+        """200 once an index generation is loaded and verified: the live one, or an older
+        one (``degraded`` says why) when the live one failed its checks."""
         if state.draining:
             return JSONResponse(
-                Health(status="not ready", detail="draining").model_dump(), status_code=503
+                Readiness(status="not ready", detail="draining").model_dump(), status_code=503
             )
-        if state.pipeline is not None:
-            return Health(status="ready")
+        pipeline = state.pipeline
+        if pipeline is not None:
+            return Readiness(
+                status="ready", degraded=pipeline.degraded, generation=pipeline.store.path.name
+            )
         return JSONResponse(
-            Health(status="not ready", detail=state.error or "loading").model_dump(),
+            Readiness(status="not ready", detail=state.error or "loading").model_dump(),
             status_code=503,
         )
 
@@ -241,22 +282,15 @@ def create_app(
         returned as a model, FastAPI would validate it again and encode it in Python.
         """
         try:
-            with anyio.fail_after(settings.request_timeout_s):
-                if pipeline.batcher is not None:  # waits on the encoder thread, reads here
-                    answer = await pipeline.ask_async(body.question, body.top_k)
-                else:
-                    answer = await anyio.to_thread.run_sync(
-                        pipeline.ask,
-                        body.question,
-                        body.top_k,
-                        limiter=state.limiter,
-                        abandon_on_cancel=True,
-                    )
-        except TimeoutError:
+            answer = await state.answering.ask(pipeline, body.question, body.top_k)
+        except Busy:
             raise HTTPException(
-                status_code=504, detail=f"no answer within {settings.request_timeout_s:g} s"
+                status_code=503,
+                detail="too many questions being answered; retry shortly",
+                headers={"Retry-After": "1"},
             ) from None
-        metrics.answers.labels("abstained" if answer.text is None else "answered").inc()
+        except TooSlow as exc:
+            raise HTTPException(status_code=504, detail=str(exc)) from None
         return Response(to_response(answer).model_dump_json(), media_type="application/json")
 
     app.openapi = _problem_openapi(app)  # type: ignore[method-assign]
@@ -268,6 +302,15 @@ def app_from_env() -> FastAPI:
     settings = get_settings()
     configure_logging(settings.log_level)
     return create_app(settings, wait_until_loaded=True)
+
+
+def _on_sighup(watcher: IndexWatcher) -> None:
+    """SIGHUP makes this process look for a new index generation at once. Only the main
+    thread's loop can take signals: a server run in a thread (tests) goes without."""
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, watcher.check_now)
+    except (RuntimeError, ValueError, NotImplementedError):
+        log.debug("SIGHUP not handled here (not the main thread)")
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -312,7 +355,7 @@ def _mount_slack(app: FastAPI, settings: Settings, state: AppState) -> None:
 
     assert settings.slack_signing_secret is not None  # noqa: S101 - implied by slack_enabled
     bolt_app = create_bolt_app(
-        settings, lambda: state.pipeline, FeedbackStore(settings.feedback_db)
+        settings, lambda: state.pipeline, FeedbackStore(settings.feedback_db), state.answering
     )
     endpoint = SlackEndpoint(bolt_app, settings.slack_signing_secret.get_secret_value())
     app.add_api_route("/slack/events", endpoint, methods=["POST"], include_in_schema=False)

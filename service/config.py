@@ -78,8 +78,33 @@ class Settings(BaseSettings):
     )
 
     max_body_bytes: int = Field(16384, ge=1024, le=10_000_000, description="larger bodies get 413")
-    max_in_flight: int = Field(64, ge=1, le=10_000, description="beyond it 503 + Retry-After")
-    request_timeout_s: float = Field(10.0, gt=0, le=300, description="past it /ask answers 504")
+    max_in_flight: int = Field(
+        64,
+        ge=1,
+        le=10_000,
+        description="questions one process answers at once, from HTTP and Slack together; "
+        "beyond it /ask is 503 + Retry-After and Slack says it is busy",
+    )
+    request_timeout_s: float = Field(
+        10.0, gt=0, le=300, description="past it /ask answers 504 (Slack: says it took too long)"
+    )
+    body_timeout_s: float = Field(
+        5.0, gt=0, le=300, description="a request body must arrive within this, else 408"
+    )
+    header_timeout_s: float = Field(
+        5.0,
+        gt=0,
+        le=300,
+        description="a request's headers must arrive within this of its first byte or of the "
+        "connection opening, else the connection is closed (slow-header clients)",
+    )
+    reload_interval_s: float = Field(
+        2.0,
+        ge=0,
+        le=3600,
+        description="how often each worker looks for a new index generation (0: only on "
+        "SIGHUP); a new one is verified in the background and swapped in between requests",
+    )
     drain_seconds: float = Field(
         2.0, ge=0, le=60, description="after SIGTERM, /readyz is 503 this long before closing"
     )

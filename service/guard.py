@@ -1,7 +1,9 @@
-"""ASGI middleware that protects the app: body size, requests in flight, request ids, access log.
+"""ASGI middleware that protects the app: body size and deadline, request ids, access log.
 
 Written as plain ASGI (not BaseHTTPMiddleware) so that a chunked body is counted as it
-streams in and a refused request costs no more than its headers.
+streams in and a refused request costs no more than its headers. The whole body is read
+here, within ``body_timeout_s``, before any route runs: a client sending it a byte a second
+gets 408 and never holds one of the answering slots (``service.answering``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+import anyio
+
 from service.observe import Metrics, new_request_id, request_id
 
 log = logging.getLogger("service.access")
@@ -20,7 +24,7 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-UNLIMITED = ("/healthz", "/readyz", "/metrics")
+UNCOUNTED = ("/healthz", "/readyz", "/metrics")
 
 
 def _problem(
@@ -46,23 +50,22 @@ def _problem(
 
 
 class Guard:
-    """Request id, body limit (413), in-flight bound (503 + Retry-After), metrics, access log."""
+    """Request id, body limit (413) and deadline (408), HEAD as GET, metrics, access log."""
 
     def __init__(
         self,
         app: ASGIApp,
         *,
         max_body: int,
-        max_in_flight: int,
+        body_timeout_s: float,
         metrics: Metrics,
         route_of: Callable[[Scope], str],
     ) -> None:
         self.app = app
         self.max_body = max_body
-        self.max_in_flight = max_in_flight
+        self.body_timeout_s = body_timeout_s
         self.metrics = metrics
         self.route_of = route_of
-        self.in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -76,22 +79,23 @@ class Guard:
         started = time.perf_counter()
         status_holder = {"status": 500}
         path = scope.get("path", "")
+        if scope.get("method") == "HEAD":
+            # every GET route answers HEAD: the server sends the GET's headers, no body
+            scope = {**scope, "method": "GET"}
         try:
-            refusal = self._refuse(headers, path, rid)
+            refusal = self._refuse(headers, rid)
             if refusal is not None:
                 status_holder["status"] = refusal[0]["status"]
                 for message in refusal:
                     await send(message)
                 return
-            counted = path not in UNLIMITED  # probes and /metrics are neither bounded nor counted
+            counted = path not in UNCOUNTED  # probes and /metrics are not counted
             if counted:
-                self.in_flight += 1
                 self.metrics.in_flight.inc()
             try:
                 await self._serve(scope, receive, send, rid, status_holder)
             finally:
                 if counted:
-                    self.in_flight -= 1
                     self.metrics.in_flight.dec()
         finally:
             elapsed = time.perf_counter() - started
@@ -113,9 +117,7 @@ class Guard:
             )
             request_id.reset(token)
 
-    def _refuse(
-        self, headers: dict[str, str], path: str, rid: str
-    ) -> tuple[Message, Message] | None:
+    def _refuse(self, headers: dict[str, str], rid: str) -> tuple[Message, Message] | None:
         length = headers.get("content-length")
         if length is not None:
             if not length.isdigit():
@@ -129,26 +131,29 @@ class Guard:
                     f"request bodies are limited to {self.max_body} bytes",
                     rid,
                 )
-        if path not in UNLIMITED and self.in_flight >= self.max_in_flight:
-            self.metrics.rejected.labels("overloaded").inc()
-            return _problem(
-                503,
-                "Service unavailable",
-                "too many requests in flight; retry shortly",
-                rid,
-                ((b"retry-after", b"1"),),
-            )
         return None
 
     async def _serve(
         self, scope: Scope, receive: Receive, send: Send, rid: str, status_holder: dict[str, int]
     ) -> None:
         # Bodies are small (a question): read it all first, counting chunked uploads too,
-        # so an oversized one is refused before any route sees it.
+        # so an oversized or late one is refused before any route sees it.
         body = bytearray()
         more = scope.get("method") in ("POST", "PUT", "PATCH")
+        deadline = anyio.current_time() + self.body_timeout_s
         while more:
-            message = await receive()
+            message = None
+            with anyio.move_on_after(deadline - anyio.current_time()):
+                message = await receive()
+            if message is None:
+                self.metrics.rejected.labels("body_timeout").inc()
+                status_holder["status"] = 408
+                detail = f"the request body did not arrive within {self.body_timeout_s:g} s"
+                for reply in _problem(
+                    408, "Request timeout", detail, rid, ((b"connection", b"close"),)
+                ):
+                    await send(reply)
+                return
             if message["type"] == "http.disconnect":
                 return
             body += message.get("body", b"")

@@ -94,7 +94,7 @@ class Metrics:
         )
         self.rejected = Counter(
             "newsqa_rejected_total",
-            "Requests refused before reaching a route",
+            "Requests refused: a body too large, malformed or late, or every answering slot taken",
             ["reason"],
             registry=self.registry,
         )
@@ -103,6 +103,18 @@ class Metrics:
             "Requests being served",
             registry=self.registry,
             multiprocess_mode="livesum",
+        )
+        self.answering = Gauge(
+            "newsqa_answers_in_flight",
+            "Questions being answered, from HTTP and Slack (each holds a RAG_MAX_IN_FLIGHT slot)",
+            registry=self.registry,
+            multiprocess_mode="livesum",
+        )
+        self.reloads = Counter(
+            "newsqa_index_reloads_total",
+            "Index generations checked while serving, by outcome",
+            ["outcome"],
+            registry=self.registry,
         )
         self.index_chunks = Gauge(
             "newsqa_index_chunks",

@@ -14,7 +14,7 @@ from threadpoolctl import threadpool_limits
 
 from index.analysis import english_words
 from index.embed import Embedder, Encoder, safe_batch
-from index.store import IndexStore, load
+from index.store import IndexStore, load_generation, load_servable
 from index.types import Hit
 from service.batching import EmbeddingCache, MicroBatcher
 from service.config import Settings
@@ -67,8 +67,19 @@ class Answer:
 class Pipeline:
     """Retriever + reader over one loaded index and one encoder."""
 
-    def __init__(self, store: IndexStore, encoder: Encoder, settings: Settings) -> None:
+    def __init__(
+        self,
+        store: IndexStore,
+        encoder: Encoder,
+        settings: Settings,
+        shared_from: Pipeline | None = None,
+        degraded: str | None = None,
+    ) -> None:
+        """``shared_from``: a pipeline over another generation whose encoder thread and
+        question-vector cache this one takes over (vectors depend on the model only).
+        ``degraded``: why this is not the live generation (None: it is)."""
         self.store = store
+        self.degraded = degraded
         self.encoder = encoder
         self.settings = settings
         self.retriever = Retriever(store)
@@ -77,6 +88,11 @@ class Pipeline:
         # a question asked again is not analysed again (as its vector is not encoded again)
         self.analyse = lru_cache(maxsize=settings.embed_cache_size)(self._analyse)
         self.speller = Speller(store.corpus_words.counts, english_words())
+        self.cache: EmbeddingCache
+        self.batcher: MicroBatcher | None
+        if shared_from is not None:
+            self.cache, self.batcher = shared_from.cache, shared_from.batcher
+            return
         self.cache = EmbeddingCache(settings.embed_cache_size)
         self.batcher = (
             MicroBatcher(self._encode_batch, settings.batch_max, settings.batch_wait_ms)
@@ -105,10 +121,22 @@ class Pipeline:
             backend=settings.encoder_backend,
             onnx_dir=settings.model_dir,
         )
-        store = load(Path(settings.index_dir), model=encoder.name, dimension=encoder.dimension)
-        pipeline = cls(store, encoder, settings)
+        store, degraded = load_servable(
+            Path(settings.index_dir), model=encoder.name, dimension=encoder.dimension
+        )
+        pipeline = cls(store, encoder, settings, degraded=degraded)
         # the encoder, spaCy's question pipeline and the reader's tables, before the first
         # question (the first answer otherwise takes about 250 ms more)
+        pipeline.ask("warm up")
+        return pipeline
+
+    def reloaded(self, generation: Path) -> Pipeline:
+        """A pipeline over another generation folder, verified, with this one's encoder;
+        IndexLoadError when it fails its checks. Warmed up before it is returned."""
+        store = load_generation(
+            generation, model=self.encoder.name, dimension=self.encoder.dimension
+        )
+        pipeline = Pipeline(store, self.encoder, self.settings, shared_from=self)
         pipeline.ask("warm up")
         return pipeline
 

@@ -125,6 +125,17 @@ class Health(BaseModel):
     detail: str | None = None
 
 
+class Readiness(Health):
+    """``GET /readyz``: whether this process answers, and from which index generation."""
+
+    degraded: str | None = Field(
+        None,
+        description="set while an older index generation is served because the live one "
+        "failed its checks: why",
+    )
+    generation: str | None = Field(None, description="the index generation being served")
+
+
 class ProblemError(BaseModel):
     loc: list[str | int]
     msg: str

@@ -1,62 +1,49 @@
-"""uvicorn with a draining phase, in one process or several sharing the port.
+"""``python -m service``: gunicorn runs ``RAG_WORKERS`` uvicorn workers on one port.
 
-On SIGTERM /readyz turns 503: for ``drain_seconds`` the server keeps accepting (readiness
-probes see 503) before uvicorn stops listening and waits for the requests in flight.
-Ctrl-C (SIGINT) does not wait.
-
-With ``workers`` > 1 a small supervisor claims the port and starts that many worker
-processes, each its own interpreter listening with SO_REUSEPORT, so Python work runs on
-every core instead of taking turns under one GIL. It passes SIGTERM/SIGINT on to them,
-restarts one that dies, and exits when they have all drained. Metrics are shared through
-``PROMETHEUS_MULTIPROC_DIR``; each worker's count of open connections through a small
-shared array, so a worker holding more than its share of keep-alive connections asks
-clients to reconnect (``service.balance``).
+gunicorn (the arbiter) binds the port, forks the workers, replaces one that dies, and on
+SIGTERM stops them gracefully; its ``reuse_port`` gives each worker a listening socket of
+its own (SO_REUSEPORT), so the kernel spreads connections over them (see
+docs/performance.md for the measurement against one shared socket). Each worker is
+uvicorn-worker's class with two additions: the drain phase (``GracefulServer``: /readyz
+answers 503 for ``RAG_DRAIN_SECONDS`` before the socket closes) and a deadline on request
+headers (``service.protocol``). The arbiter checks the index once before forking, and the
+workers inherit the result (``index.generation.trust``) instead of hashing every file again.
+Metrics from every worker add up through ``PROMETHEUS_MULTIPROC_DIR``.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-import multiprocessing
+import math
 import os
 import shutil
 import signal
-import socket
+import sys
 import tempfile
 import threading
-import time
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import uvicorn
-from uvicorn._subprocess import get_subprocess  # uvicorn's own spawn helper for workers
+from gunicorn.app.base import BaseApplication
+from uvicorn_worker import UvicornWorker
 
 from index import generation
 from index.generation import IndexLoadError, Verified
-from service.balance import STARTING, ConnectionShares, ShedOverShare
+from service.config import Settings, get_settings
+from service.protocol import with_header_deadline
 
 log = logging.getLogger(__name__)
+GRACEFUL_TIMEOUT_S = 30  # for requests in flight after the drain phase
 
 
 class GracefulServer(uvicorn.Server):
     """Marks the app as draining before uvicorn stops accepting and waits for open requests."""
 
-    def __init__(
-        self,
-        config: uvicorn.Config,
-        drain_seconds: float = 0.0,
-        shares: ConnectionShares | None = None,
-    ) -> None:
+    def __init__(self, config: uvicorn.Config, drain_seconds: float = 0.0) -> None:
         super().__init__(config)
         self.drain_seconds = drain_seconds
-        self.shares = shares
-
-    async def on_tick(self, counter: int) -> bool:
-        if self.shares is not None:  # every 0.1 s: what the other workers balance against
-            self.shares.publish(len(self.server_state.connections))
-        return await super().on_tick(counter)
 
     def _app_state(self) -> Any:
         """The app's state, also when uvicorn loaded the app from an import string."""
@@ -80,39 +67,70 @@ class GracefulServer(uvicorn.Server):
         super().handle_exit(sig, frame)
 
 
-def run(app: Any, host: str, port: int, drain_seconds: float) -> None:
-    config = uvicorn.Config(
-        app, host=host, port=port, log_config=None, timeout_graceful_shutdown=30
-    )
-    GracefulServer(config, drain_seconds).run()
+class Worker(UvicornWorker):
+    """uvicorn-worker's class, serving through ``GracefulServer`` and the header deadline."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        settings = get_settings()
+        self.CONFIG_KWARGS = {
+            **UvicornWorker.CONFIG_KWARGS,
+            "http": with_header_deadline(settings.header_timeout_s),
+            "timeout_graceful_shutdown": GRACEFUL_TIMEOUT_S,
+        }
+        super().__init__(*args, **kwargs)
+        self.drain_seconds = settings.drain_seconds
+
+    async def _serve(self) -> None:
+        # uvicorn-worker's own _serve, with GracefulServer for uvicorn's Server
+        self.config.app = self.wsgi
+        server = GracefulServer(self.config, self.drain_seconds)
+        self._install_sigquit_handler()
+        await server.serve(sockets=self.sockets)
+        if not server.started:
+            sys.exit(self.arbiter.WORKER_BOOT_ERROR)
 
 
-def reuseport_socket(host: str, port: int, listen: bool = True) -> socket.socket:
-    """A TCP socket on ``host:port`` with SO_REUSEPORT: the kernel spreads new connections
-    over every process listening this way by hashing the connection. One shared listening
-    socket instead lets whichever worker wakes first accept a whole burst (asyncio accepts
-    up to 100 connections per wake-up): measured, 16 clients sometimes all landed on one
-    worker and halved the throughput."""
-    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    sock = socket.socket(family, kind, proto)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        sock.bind(address)
-        if listen:
-            sock.listen(2048)
-        sock.set_inheritable(True)
-    except OSError:
-        sock.close()
-        raise
-    return sock
+class Service(BaseApplication):
+    """gunicorn configured from ``Settings`` rather than from its command line."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        super().__init__()
+
+    def load_config(self) -> None:
+        s = self.settings
+        host = f"[{s.host}]" if ":" in s.host else s.host
+        options = {
+            "bind": f"{host}:{s.port}",
+            "workers": s.workers,
+            "worker_class": "service.serve.Worker",
+            "reuse_port": True,
+            "graceful_timeout": math.ceil(s.drain_seconds) + GRACEFUL_TIMEOUT_S,
+            "keepalive": 5,
+            "timeout": 60,  # a worker silent this long (no heartbeat) is killed and replaced
+            "loglevel": s.log_level.lower(),
+            "accesslog": None,  # the app logs each request, with its id
+            "proc_name": "newsqa",
+            "on_starting": _on_starting,
+            "post_fork": _post_fork,
+            "child_exit": _child_exit,
+            "on_exit": _on_exit,
+        }
+        for key, value in options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        # in each worker, after the fork: the model and the index are the worker's own
+        from service.api import app_from_env
+
+        return app_from_env()
 
 
 def verify_index(index_dir: Path) -> Verified | None:
-    """The live index checked once, here, before the workers start: hashing is most of a
-    large index's start-up (about 1 s per GB), and each worker hashing every file again
-    would only repeat it. None when it cannot be verified: each worker then checks it
-    itself and reports what is wrong on /readyz."""
+    """The live index checked once, before the workers start: hashing is most of a large
+    index's start-up (about 1 s per GB), and each worker hashing every file again would
+    only repeat it. None when it cannot be verified: each worker then checks it itself,
+    falls back on an older generation or reports what is wrong on /readyz."""
     try:
         return generation.verify(index_dir)
     except IndexLoadError as exc:
@@ -120,113 +138,37 @@ def verify_index(index_dir: Path) -> Verified | None:
         return None
 
 
-def _serve_worker(
-    config: uvicorn.Config,
-    drain_seconds: float,
-    counts: Any,
-    slot: int,
-    verified: Verified | None,
-    sockets: list[socket.socket],
-) -> None:
-    del sockets  # each worker listens on its own SO_REUSEPORT socket
-    generation.trust(verified)
-    sock = reuseport_socket(config.host, config.port)
-    shares = ConnectionShares(counts, slot)
-    config.load()
-    config.loaded_app = ShedOverShare(config.loaded_app, shares)
-    GracefulServer(config, drain_seconds, shares).run(sockets=[sock])
+def _on_starting(_arbiter: Any) -> None:
+    """In the arbiter, before any worker: shared metrics, and the index checked once."""
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="newsqa-metrics-")
+    generation.trust(verify_index(Path(get_settings().index_dir)))  # inherited by the fork
 
 
-MAX_RESTARTS = 5  # within RESTART_WINDOW_S; more means a crash loop: stop instead
-RESTART_WINDOW_S = 60.0
+def _post_fork(_arbiter: Any, _worker: Any) -> None:
+    """In each new worker: metric values go to the shared files. prometheus_client picks
+    its value class when first imported, which in the arbiter (logging set-up imports it)
+    came before ``PROMETHEUS_MULTIPROC_DIR`` was set."""
+    from prometheus_client import values
+
+    values.ValueClass = values.get_value_class()
 
 
-def run_workers(
-    workers: int,
-    host: str,
-    port: int,
-    drain_seconds: float,
-    verified: Verified | None = None,
-) -> int:
-    """Serve ``service.api:app_from_env`` from ``workers`` processes; returns an exit code.
+def _child_exit(_arbiter: Any, worker: Any) -> None:
+    """A worker's live gauges stop counting when it exits."""
+    from prometheus_client import multiprocess
 
-    ``verified``: the index as checked by ``verify_index``, so workers need not hash it.
-    """
-    shared = tempfile.mkdtemp(prefix="newsqa-metrics-")
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = shared  # inherited by the spawned workers
-    config = uvicorn.Config(
-        "service.api:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        log_config=None,
-        timeout_graceful_shutdown=30,
-    )
-    # Bound, never listening: claims the port (a clash fails here, before any worker starts)
-    # without taking connections from the workers' own listening sockets.
-    sock = reuseport_socket(host, port, listen=False)
-    # Each worker's open connections, in shared memory (see service.balance). No lock: each
-    # slot has one writer, and a reader only needs a recent value, not a consistent set.
-    counts = multiprocessing.get_context("spawn").RawArray("i", workers)
-    # Signal handlers run in this (the main) thread, between the loop's steps: no locks.
-    stopping: list[int] = []  # the signal to pass on, once one arrived
-    signalled: set[int] = set()
-    procs: list[BaseProcess] = []
+    shared = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if shared:
+        multiprocess.mark_process_dead(worker.pid, shared)
 
-    def start(slot: int) -> BaseProcess:
-        counts[slot] = STARTING  # a replaced worker's connections died with it
-        target = functools.partial(_serve_worker, config, drain_seconds, counts, slot, verified)
-        proc = get_subprocess(config, target, [])
-        proc.start()
-        return proc
 
-    def pass_on() -> None:
-        for proc in procs:
-            if proc.pid is not None and proc.pid not in signalled and proc.is_alive():
-                os.kill(proc.pid, stopping[0])
-                signalled.add(proc.pid)
-
-    def forward(sig: int, _frame: FrameType | None) -> None:
-        log.info("signal %s: passing it on to the workers", signal.Signals(sig).name)
-        if not stopping:
-            stopping.append(sig)
-        elif sig == signal.SIGINT:
-            stopping[0] = sig
-            signalled.clear()  # a second Ctrl-C: tell them again (uvicorn then stops at once)
-        pass_on()
-
-    previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT)}
-    restarts: list[float] = []
-    code = 0
-    try:
-        for slot in range(workers):
-            if not stopping:
-                procs.append(start(slot))
-        log.info("serving on %s:%d with %d worker processes", host, port, len(procs))
-        while True:
-            time.sleep(0.2)
-            if stopping:
-                pass_on()  # also reaches a worker started just as the signal came
-                if not any(p.is_alive() for p in procs):
-                    break
-                continue
-            for i, proc in enumerate(procs):
-                if proc.is_alive():
-                    continue
-                now = time.monotonic()
-                restarts = [t for t in restarts if now - t < RESTART_WINDOW_S] + [now]
-                if len(restarts) > MAX_RESTARTS:
-                    log.error("workers keep dying (last exit %s): stopping", proc.exitcode)
-                    forward(signal.SIGTERM, None)
-                    code = 1
-                    break
-                log.error("worker %s exited with %s: starting another", proc.pid, proc.exitcode)
-                procs[i] = start(i)
-    finally:
-        for proc in procs:
-            proc.join()
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-        sock.close()
+def _on_exit(_arbiter: Any) -> None:
+    shared = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if shared:
         shutil.rmtree(shared, ignore_errors=True)
-    return code
+
+
+def run(settings: Settings) -> int:
+    """Serve until stopped; gunicorn exits the process itself on a fatal error."""
+    Service(settings).run()
+    return 0

@@ -28,11 +28,13 @@ from slack_sdk.signature import SignatureVerifier
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from service.answering import Answering, Busy, TooSlow
 from service.config import Settings
 from service.events import EventDeduper
 from service.feedback import FeedbackStore
+from service.observe import Metrics
 from service.pipeline import Answer, Pipeline
-from service.slack_blocks import answer_message, error_message, usage_message
+from service.slack_blocks import answer_message, error_message, notice_message, usage_message
 
 log = logging.getLogger(__name__)
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
@@ -47,8 +49,10 @@ def create_bolt_app(
     settings: Settings,
     get_pipeline: Callable[[], Pipeline | None],
     feedback: FeedbackStore,
+    answering: Answering,
 ) -> App:
-    """A bolt App whose listeners all answer through ``get_pipeline().ask``."""
+    """A bolt App whose listeners all answer through ``answering`` (the bound and deadline
+    HTTP ``/ask`` has) over ``get_pipeline()``."""
     assert settings.slack_bot_token and settings.slack_signing_secret  # noqa: S101
     client = WebClient(
         token=settings.slack_bot_token.get_secret_value(),
@@ -68,14 +72,19 @@ def create_bolt_app(
     deduper = EventDeduper(settings.feedback_db, settings.slack_dedup_seconds)
     ephemeral = settings.slack_ephemeral
 
-    def answer(question: str) -> tuple[str, list[dict[str, Any]], Answer | None]:
+    def answer(question: str, share_button: bool = False) -> tuple[str, list[dict[str, Any]]]:
         pipeline = get_pipeline()
         if pipeline is None:
-            text = "Sorry, I'm still starting up. Please ask again in a minute."
-            return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}], None
-        result = pipeline.ask(question)
-        fallback, blocks = answer_message(result, share_button=False)
-        return fallback, blocks, result
+            return notice_message("Sorry, I'm still starting up. Please ask again in a minute.")
+        try:
+            result: Answer = answering.ask_blocking(pipeline, question)
+        except Busy:
+            return notice_message(
+                "Sorry, I'm answering a lot of questions right now. Please ask again in a moment."
+            )
+        except TooSlow as exc:
+            return notice_message(f"Sorry, that took too long ({exc}). Please ask again shortly.")
+        return answer_message(result, share_button=share_button)
 
     @app.middleware
     def drop_retries(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
@@ -95,11 +104,7 @@ def create_bolt_app(
                 text, blocks = usage_message()
                 respond(text=text, blocks=blocks, response_type="ephemeral")
                 return
-            pipeline = get_pipeline()
-            if pipeline is None:
-                text, blocks, _ = answer(question)
-            else:
-                text, blocks = answer_message(pipeline.ask(question), share_button=ephemeral)
+            text, blocks = answer(question, share_button=ephemeral)
             respond(
                 text=text, blocks=blocks, response_type="ephemeral" if ephemeral else "in_channel"
             )
@@ -114,7 +119,7 @@ def create_bolt_app(
             if not question:
                 text, blocks = usage_message()
             else:
-                text, blocks, _ = answer(question)
+                text, blocks = answer(question)
         except Exception:
             log.exception("answering a Slack message failed")
             text, blocks = error_message()
@@ -137,7 +142,7 @@ def create_bolt_app(
         ack()
         question = _question(body["actions"][0].get("value", ""))
         try:
-            text, blocks, _ = answer(question)
+            text, blocks = answer(question)
             respond(text=text, blocks=blocks, response_type="in_channel", delete_original=True)
         except Exception:
             log.exception("sharing an answer failed")
@@ -258,7 +263,16 @@ def main(argv: list[str] | None = None) -> int:
         print("Socket Mode needs SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_APP_TOKEN")
         return 2
     pipeline = Pipeline.from_settings(settings)
-    app = create_bolt_app(settings, lambda: pipeline, FeedbackStore(settings.feedback_db))
+    answering = Answering(
+        max_in_flight=settings.max_in_flight,
+        timeout_s=settings.request_timeout_s,
+        threads=settings.threads_per_worker,
+        metrics=Metrics(),
+    )
+    answering.run_own_loop()  # no web server here: answer on a loop of its own
+    app = create_bolt_app(
+        settings, lambda: pipeline, FeedbackStore(settings.feedback_db), answering
+    )
     SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
     return 0
 

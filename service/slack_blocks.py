@@ -127,6 +127,11 @@ def usage_message() -> tuple[str, list[Block]]:
     return text, [_section(text)]
 
 
+def notice_message(text: str) -> tuple[str, list[Block]]:
+    """A plain sentence (starting up, busy, too slow)."""
+    return text, [_section(text)]
+
+
 def error_message() -> tuple[str, list[Block]]:
     text = "Sorry, something went wrong while answering. Please try again in a moment."
     return text, [_section(text)]

@@ -124,7 +124,20 @@ def test_documents_come_a_page_at_a_time(server: Server) -> None:
 
 def test_health_and_readiness(server: Server) -> None:
     assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok", "detail": None}
-    assert httpx.get(f"{server.url}/readyz").status_code == 200
+    ready = httpx.get(f"{server.url}/readyz")
+    assert ready.status_code == 200 and ready.json()["degraded"] is None
+    assert ready.json()["generation"].startswith("gen-")
+
+
+@pytest.mark.parametrize("path", ["/", "/healthz", "/readyz", "/documents", "/metrics"])
+def test_get_routes_answer_head_with_the_gets_headers_and_no_body(server: Server, path: str) -> None:
+    got = httpx.get(f"{server.url}{path}")
+    head = httpx.head(f"{server.url}{path}")
+    assert head.status_code == got.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    if path != "/metrics":  # (its counters move between the two requests)
+        assert head.headers["content-length"] == got.headers["content-length"]
 
 
 def test_wrong_method_keeps_allow_header(server: Server) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,13 +72,14 @@ class Bot:
         return self.post(body, "application/json", headers)
 
 
-def _bot(tmp_path: Path, pipeline: object, fake: FakeSlack) -> Iterator[Bot]:
+def _bot(tmp_path: Path, pipeline: object, fake: FakeSlack, **overrides: Any) -> Iterator[Bot]:
     settings = Settings(
         index_dir=tmp_path,
         slack_bot_token="xoxb-test",
         slack_signing_secret=SECRET,
         slack_api_url=f"{fake.url}/api/",
         feedback_db=tmp_path / "feedback.sqlite3",
+        **overrides,
     )
     app = create_app(settings, pipeline_factory=lambda _s: pipeline)  # type: ignore[arg-type,return-value]
     with Server(app) as server:
@@ -301,6 +303,40 @@ def test_ack_arrives_while_the_answer_is_still_being_computed(
         gate.open.set()
         (posted,) = fake.wait_for("/response/1")
         assert "2.9 billion" in posted["text"]
+
+
+def test_slack_and_http_share_one_bound_on_questions_being_answered(
+    tmp_path: Path, pipeline: Pipeline, fake: FakeSlack
+) -> None:
+    gate = Gate(pipeline)
+    for bot in _bot(tmp_path, gate, fake, max_in_flight=1):
+        url = bot.server.url
+        held = threading.Thread(
+            target=httpx.post,
+            args=(f"{url}/ask",),
+            kwargs={"json": {"question": "held"}, "timeout": 30},
+        )
+        held.start()
+        deadline = time.monotonic() + 30
+        while "newsqa_answers_in_flight 1.0" not in httpx.get(f"{url}/metrics").text:
+            assert time.monotonic() < deadline, "the HTTP question never started"
+            time.sleep(0.02)
+        bot.command("How much is Microsoft investing in Japan?")
+        (posted,) = fake.wait_for("/response/1")
+        assert "answering a lot of questions" in posted["text"]  # the one slot is taken
+        gate.open.set()
+        held.join(30)
+
+
+def test_slack_answers_get_the_request_timeout(
+    tmp_path: Path, pipeline: Pipeline, fake: FakeSlack
+) -> None:
+    gate = Gate(pipeline)
+    for bot in _bot(tmp_path, gate, fake, request_timeout_s=1.0):
+        bot.command("How much is Microsoft investing in Japan?")
+        (posted,) = fake.wait_for("/response/1")
+        assert "took too long (no answer within 1 s)" in posted["text"]
+        gate.open.set()
 
 
 def test_internal_errors_become_a_short_apology(
