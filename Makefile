@@ -14,7 +14,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install index run test check eval eval-check train-reader clean
+.PHONY: install index run test check eval eval-check train-reader fuzz clean
 
 $(STAMP): pyproject.toml requirements-model.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ eval-check: index
 
 train-reader: index
 	$(PY) -m eval.train_reader
+
+# schemathesis against the running service: every phase and check, 200 examples an operation.
+fuzz: index
+	$(PY) -m eval.fuzz --max-examples 200
 
 clean:
 	rm -rf $(VENV) var reports .pytest_cache .mypy_cache .ruff_cache

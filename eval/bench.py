@@ -135,7 +135,10 @@ def build_cost(seeds: Path) -> dict[str, float]:
 
 
 def serve_and_load(
-    setups: dict[str, dict[str, str]], questions: list[str], rounds: int
+    setups: dict[str, dict[str, str]],
+    questions: list[str],
+    rounds: int,
+    trees: dict[str, Path] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Every set-up served at once, each level's loads interleaved round by round.
 
@@ -144,12 +147,13 @@ def serve_and_load(
     round loads every set-up in turn (the order rotating from round to round), so the
     set-ups meet the same moments, and the rounds are pooled (``pooled_summary``). The
     servers start one after another (cold start measured with the others idle) and wait
-    idle while another is loaded.
+    idle while another is loaded. ``trees``: set-ups served from another source tree.
     """
     with ExitStack() as stack:
         servers = {}
         for mode, env in setups.items():
-            srv = stack.enter_context(serve({**env, "RAG_EMBED_CACHE_SIZE": "0"}))
+            cwd = (trees or {}).get(mode)
+            srv = stack.enter_context(serve({**env, "RAG_EMBED_CACHE_SIZE": "0"}, cwd=cwd))
             run_load(srv.url, 40, 4, questions)  # warm-up
             servers[mode] = srv
         modes = list(setups)
@@ -198,7 +202,7 @@ def table(report: dict[str, Any]) -> str:
         "| client CPU ms/req | non-200 |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for mode in MODES:
+    for mode in [m for m in (*MODES, "against") if m in report]:
         for clients, s in report[mode]["levels"].items():
             bad = {k: v for k, v in s["statuses"].items() if k != "200"}
             lines.append(
@@ -221,6 +225,15 @@ def table(report: dict[str, Any]) -> str:
         f"{svc['levels']['16']['p95_ms']:.1f} ms; {_ratio(report, 'service', 'unbatched')} the "
         f"same pipeline unbatched; one process: {_ratio(report, 'one-process', 'torch-baseline')} "
         "the torch baseline",
+        *(
+            [
+                f"- 16 clients against the base tree: {_ratio(report, 'service', 'against')} its "
+                f"requests/s, p95 {svc['levels']['16']['p95_ms']:.1f} ms against "
+                f"{report['against']['levels']['16']['p95_ms']:.1f} ms"
+            ]
+            if "against" in report
+            else []
+        ),
         f"- cold start to /readyz 200: {svc['cold_start_s']:.2f} s (torch baseline "
         f"{base['cold_start_s']:.2f} s, one process {report['one-process']['cold_start_s']:.2f} s); "
         f"server peak RSS {svc['server_peak_rss_mib']:.0f} MiB (torch {base['server_peak_rss_mib']:.0f} MiB), "
@@ -239,7 +252,7 @@ def _ratio(report: dict[str, Any], mode: str, other: str) -> str:
 
 
 def _anon(build: dict[str, Any]) -> str:
-    """The build's anonymous memory, when measured (reports before the tenth session lack it)."""
+    """The build's anonymous memory, when measured (older reports lack it)."""
     anon = build.get("build_peak_anon_mib")
     return f" ({anon:.0f} MiB of it anonymous, sampled)" if anon else ""
 
@@ -296,6 +309,12 @@ def main(argv: list[str] | None = None) -> int:
         help="rounds of every level's load, the set-ups taking turns within each (1-10)",
     )
     p.add_argument("--quick", action="store_true", help="tiny request counts (a smoke run)")
+    p.add_argument(
+        "--against",
+        type=Path,
+        help="also serve the shipped defaults from this source tree (set-up 'against'), "
+        "e.g. `git worktree add /tmp/base <commit>`: a change measured beside its base",
+    )
     args = p.parse_args(argv)
     if not 1 <= args.load_rounds <= 10:
         p.error("--load-rounds must be 1-10")
@@ -319,8 +338,12 @@ def main(argv: list[str] | None = None) -> int:
         }
         for mode, env in MODES.items()
     }
+    trees = {}
+    if args.against is not None:
+        setups["against"] = {"RAG_INDEX_DIR": str(args.index.resolve())}
+        trees["against"] = args.against.resolve()
     report["load_rounds"] = args.load_rounds
-    report |= serve_and_load(setups, questions, args.load_rounds)
+    report |= serve_and_load(setups, questions, args.load_rounds, trees)
     report["build"] = build_cost(args.seeds)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "bench.json").write_text(json.dumps(report, indent=2))

@@ -151,11 +151,15 @@ class ServerProcess:
 
 @contextmanager
 def serve(
-    env: dict[str, str] | None = None, timeout: float = 120, log_file: Path | None = None
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+    log_file: Path | None = None,
+    cwd: Path | None = None,
 ) -> Iterator[ServerProcess]:
     """`python -m service` on a free 127.0.0.1 port until the block ends (then SIGTERM).
 
-    The service's log (JSON lines on stderr) goes to ``log_file``, or nowhere.
+    The service's log (JSON lines on stderr) goes to ``log_file``, or nowhere. ``cwd``: run
+    the code of another source tree (``python -m`` imports from the working directory).
     """
     port = free_port()
     full_env = {
@@ -169,7 +173,11 @@ def serve(
     t0 = time.perf_counter()
     with open(log_file or os.devnull, "wb") as log:  # the service keeps its own copy
         proc = subprocess.Popen(
-            [sys.executable, "-m", "service"], env=full_env, stdout=subprocess.DEVNULL, stderr=log
+            [sys.executable, "-m", "service"],
+            env=full_env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            cwd=cwd,
         )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -274,7 +274,9 @@ def create_app(
             {**doc.metadata(), "text": doc.text, "sentences": spans}
         )
 
-    @app.post("/ask", response_model=AskResponse, responses=_errors(400, 413, 422, 500, 503, 504))
+    @app.post(
+        "/ask", response_model=AskResponse, responses=_errors(400, 408, 413, 422, 500, 503, 504)
+    )
     async def ask(body: AskRequest, pipeline: PipelineDep) -> Response:
         """Answer a question with a verbatim span and its citations, or abstain (answer null).
 
@@ -367,6 +369,7 @@ _TITLES = {
     500: "Internal error",
     404: "Not found",
     405: "Method not allowed",
+    408: "Request timeout",
     413: "Payload too large",
     415: "Unsupported media type",
     422: "Invalid request",

@@ -6,10 +6,12 @@ answers; in process otherwise.
 
 from __future__ import annotations
 
+import gc
 import shutil
 import socket
 import threading
 import time
+import weakref
 from collections import Counter
 from pathlib import Path
 
@@ -276,3 +278,16 @@ def test_slow_headers_are_cut_off(index_dir: Path) -> None:
         idle = _raw(port)  # a connection that never sends a byte is closed too
         assert _until_closed(idle).startswith(b"HTTP/1.1 408")
         assert httpx.get(f"{srv.url}/healthz").status_code == 200
+
+
+def test_a_reloaded_pipeline_shares_the_encoder_thread_and_frees_the_old_store(
+    settings: Settings, embedder: Embedder
+) -> None:
+    first = Pipeline.from_settings(settings, encoder=embedder)
+    second = first.reloaded(first.store.path)
+    assert second.batcher is first.batcher and second.cache is first.cache
+    old_store = weakref.ref(first.store)
+    del first
+    gc.collect()
+    assert old_store() is None  # nothing (the shared batcher included) keeps it alive
+    assert second.ask("How much is Microsoft investing in Japan?").passages
