@@ -114,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         except BuildToolsMissing as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
+        except OSError as exc:  # a full disk while writing the export
+            return _failed(describe(exc, args.model_dir))
     if args.if_stale:
         reason = staleness(args.out, args.seeds, model_id(args.backend), params)
         if reason is None:

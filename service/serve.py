@@ -8,6 +8,8 @@ uvicorn-worker's class with two additions: the drain phase (``GracefulServer``: 
 answers 503 for ``RAG_DRAIN_SECONDS`` before the socket closes) and a deadline on request
 headers (``service.protocol``). The arbiter checks the index once before forking, and the
 workers inherit the result (``index.generation.trust``) instead of hashing every file again.
+SIGHUP to the arbiter is passed on to the workers, which look for a new index generation
+at once (gunicorn's own reload would replace them all).
 Metrics from every worker add up through ``PROMETHEUS_MULTIPROC_DIR``.
 """
 
@@ -27,6 +29,7 @@ from typing import Any
 
 import uvicorn
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 from uvicorn_worker import UvicornWorker
 
 from index import generation
@@ -67,6 +70,15 @@ class GracefulServer(uvicorn.Server):
         super().handle_exit(sig, frame)
 
 
+class IndexArbiter(Arbiter):
+    """gunicorn's arbiter, except that SIGHUP asks every worker to look for a new index
+    generation at once (``service.reload``) instead of replacing all the workers."""
+
+    def handle_hup(self) -> None:
+        self.log.info("SIGHUP: every worker looks for a new index generation now")
+        self.kill_workers(signal.SIGHUP)
+
+
 class Worker(UvicornWorker):
     """uvicorn-worker's class, serving through ``GracefulServer`` and the header deadline."""
 
@@ -79,6 +91,11 @@ class Worker(UvicornWorker):
         }
         super().__init__(*args, **kwargs)
         self.drain_seconds = settings.drain_seconds
+
+    def init_signals(self) -> None:
+        super().init_signals()
+        # until the app takes SIGHUP (at start-up), one must not end the worker
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
     async def _serve(self) -> None:
         # uvicorn-worker's own _serve, with GracefulServer for uvicorn's Server
@@ -118,6 +135,13 @@ class Service(BaseApplication):
         }
         for key, value in options.items():
             self.cfg.set(key, value)
+
+    def run(self) -> None:
+        try:
+            IndexArbiter(self).run()
+        except RuntimeError as exc:  # what gunicorn's own run does with a start-up error
+            log.error("gunicorn could not start: %s", exc)
+            sys.exit(1)
 
     def load(self) -> Any:
         # in each worker, after the fork: the model and the index are the worker's own

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import shutil
+import signal
 import socket
 import threading
 import time
@@ -115,6 +116,26 @@ def test_a_rebuilt_index_is_answered_without_a_failed_request(
             stop.set()
             asker.join(60)
     assert statuses and set(statuses) == {200}, statuses
+
+
+def test_sighup_makes_every_worker_look_for_a_new_generation_at_once(
+    index_dir: Path, embedder: Embedder, tmp_path: Path
+) -> None:
+    out = _copy(index_dir, tmp_path)
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    (seeds / "zz_barrier.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    env = {"RAG_INDEX_DIR": str(out), "RAG_WORKERS": "2", "RAG_RELOAD_INTERVAL_S": "0"}
+    with serve(env) as srv:
+        time.sleep(2)  # both workers up
+        old = httpx.get(f"{srv.url}/readyz").json()["generation"]
+        build_index(seeds, out, embedder)
+        time.sleep(1.5)
+        _everywhere(srv.url, "/readyz", old, "generation")  # no polling: nobody looked
+        workers = set(process_tree(srv.proc.pid)[1:])
+        srv.proc.send_signal(signal.SIGHUP)
+        _everywhere(srv.url, "/readyz", generation.current_generation(out).name, "generation")
+        assert set(process_tree(srv.proc.pid)[1:]) == workers  # the same processes
 
 
 @pytest.fixture
