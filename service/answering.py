@@ -10,8 +10,10 @@ client still sending its request body holds none.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
+from typing import Any
 
 import anyio
 
@@ -60,9 +62,19 @@ class Answering:
         threading.Thread(target=loop.run_forever, name="answering-loop", daemon=True).start()
         self.loop = loop
 
-    async def ask(self, pipeline: Pipeline, question: str, top_k: int | None = None) -> Answer:
+    async def ask(
+        self,
+        pipeline: Pipeline,
+        question: str,
+        top_k: int | None = None,
+        context: str | None = None,
+    ) -> Answer:
         """The pipeline's answer; ``Busy`` when the slots are taken, ``TooSlow`` past the
-        deadline (the thread of an unbatched answer is abandoned, not stopped)."""
+        deadline (the thread of an unbatched answer is abandoned, not stopped).
+
+        ``context``: a chat thread's earlier question (see ``Pipeline.ask``): a follow-up and
+        its retry with it take one slot and one deadline. Passed on only when given, so a
+        pipeline stand-in that takes none still answers plain questions."""
         if self.in_flight >= self.max_in_flight:
             self.metrics.rejected.labels("overloaded").inc()
             raise Busy
@@ -70,11 +82,14 @@ class Answering:
         self.metrics.answering.inc()
         try:
             with anyio.fail_after(self.timeout_s):
+                extra: dict[str, Any] = {} if context is None else {"context": context}
                 if pipeline.batcher is not None:  # waits on the encoder thread, reads here
-                    answer = await pipeline.ask_async(question, top_k)
+                    answer = await pipeline.ask_async(question, top_k, **extra)
                 else:
                     answer = await anyio.to_thread.run_sync(
-                        pipeline.ask, question, top_k, limiter=self.limiter, abandon_on_cancel=True
+                        functools.partial(pipeline.ask, question, top_k, **extra),
+                        limiter=self.limiter,
+                        abandon_on_cancel=True,
                     )
         except TimeoutError:
             raise TooSlow(self.timeout_s) from None
@@ -84,9 +99,17 @@ class Answering:
         self.metrics.answers.labels("abstained" if answer.text is None else "answered").inc()
         return answer
 
-    def ask_blocking(self, pipeline: Pipeline, question: str, top_k: int | None = None) -> Answer:
+    def ask_blocking(
+        self,
+        pipeline: Pipeline,
+        question: str,
+        top_k: int | None = None,
+        context: str | None = None,
+    ) -> Answer:
         """``ask`` from a thread that is not the event loop's (bolt's listeners)."""
         if self.loop is None or self.loop.is_closed():
             raise RuntimeError("answering has not started: no event loop to answer on")
-        future = asyncio.run_coroutine_threadsafe(self.ask(pipeline, question, top_k), self.loop)
+        future = asyncio.run_coroutine_threadsafe(
+            self.ask(pipeline, question, top_k, context), self.loop
+        )
         return future.result()

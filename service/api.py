@@ -192,6 +192,11 @@ def create_app(
         """The web page: ask a question and see the evidence in the article."""
         return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        """The page's icon, where browsers ask for it."""
+        return FileResponse(STATIC_DIR / "favicon.ico", media_type="image/x-icon")
+
     _mount_slack(app, settings, state)
 
     @app.exception_handler(RequestValidationError)

@@ -6,7 +6,7 @@ import functools
 import logging
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -63,6 +63,7 @@ class Answer:
     passages: tuple[Passage, ...]
     closest: tuple[Citation, ...]  # best sentences even when abstaining (for UIs)
     timings_ms: dict[str, float]
+    context: str | None = None  # the earlier question it was retrieved with (None: alone)
 
 
 class Pipeline:
@@ -168,18 +169,33 @@ class Pipeline:
         return vector
 
     def ask(
-        self, question: str, top_k: int | None = None, abstain_threshold: float | None = None
+        self,
+        question: str,
+        top_k: int | None = None,
+        abstain_threshold: float | None = None,
+        context: str | None = None,
     ) -> Answer:
         """Answer ``question`` from the articles, with ``top_k`` retrieved passages.
 
         ``abstain_threshold`` overrides the configured one (the eval sweep uses 0).
+        ``context``: an earlier question (a chat thread's) that a follow-up such as "and when
+        was it announced?" leaves unsaid; retrieved with only when the question alone abstains.
         """
         t0 = time.perf_counter()
         mended = self.speller.mend(question)
         vector = self.encode(mended)
-        return self._answer(question, mended, vector, top_k, abstain_threshold, t0)
+        answer = self._answer(question, mended, vector, top_k, abstain_threshold, t0)
+        if context is None or answer.text is not None:
+            return answer
+        joined = self._joined(context, question)
+        together = self._answer(
+            question, joined, self.encode(joined), top_k, abstain_threshold, t0, read_as=mended
+        )
+        return _with_context(answer, together, context)
 
-    async def ask_async(self, question: str, top_k: int | None = None) -> Answer:
+    async def ask_async(
+        self, question: str, top_k: int | None = None, context: str | None = None
+    ) -> Answer:
         """``ask`` on the event loop: it awaits the encoder thread, then reads (about 1.5 ms).
 
         Only with batching: one process then hands each question to one other thread, not to
@@ -189,11 +205,27 @@ class Pipeline:
             raise RuntimeError("ask_async needs batching (RAG_BATCHING=true)")
         t0 = time.perf_counter()
         mended = self.speller.mend(question)
+        vector = await self._encode_async(mended)
+        answer = self._answer(question, mended, vector, top_k, None, t0)
+        if context is None or answer.text is not None:
+            return answer
+        joined = self._joined(context, question)
+        vector = await self._encode_async(joined)
+        together = self._answer(question, joined, vector, top_k, None, t0, read_as=mended)
+        return _with_context(answer, together, context)
+
+    async def _encode_async(self, mended: str) -> np.ndarray:
+        """The vector from the cache, or from the encoder thread, batched with the others."""
+        assert self.batcher is not None  # noqa: S101 - ask_async checked it
         vector = self.cache.get(mended)
         if vector is None:
-            vector = await self.batcher.encode_async(mended)  # batched with the others waiting
+            vector = await self.batcher.encode_async(mended)
             self.cache.put(mended, vector)
-        return self._answer(question, mended, vector, top_k, None, t0)
+        return vector
+
+    def _joined(self, context: str, question: str) -> str:
+        """What a follow-up retrieves with: the earlier question and the follow-up, mended."""
+        return self.speller.mend(f"{context} {question}")
 
     def _answer(
         self,
@@ -203,13 +235,18 @@ class Pipeline:
         top_k: int | None,
         abstain_threshold: float | None,
         t0: float,
+        read_as: str | None = None,
     ) -> Answer:
-        """Retrieve and read for a question already mended and encoded (``t0``: its start)."""
+        """Retrieve and read for a question already mended and encoded (``t0``: its start).
+
+        ``read_as``: the mended question the reader looks for an answer to, when ``mended``
+        and ``vector`` (what retrieves and ranks sentences) also hold an earlier question.
+        """
         top_k = self.settings.top_k if top_k is None else top_k
         t1 = time.perf_counter()
         hits = self.search(mended, vector, top_k)
         t2 = time.perf_counter()
-        q = self.analyse(mended)
+        q = self.analyse(mended if read_as is None else read_as)
         reading = self.reader.read(q, vector, hits, abstain_threshold)
         t3 = time.perf_counter()
         citations = tuple(self._citation(ev) for ev in reading.evidence)
@@ -265,6 +302,14 @@ def encode_batch(encoder: Encoder, texts: list[str]) -> np.ndarray:
     throughput: ONNX Runtime encodes 220-290 questions/s at batch 1, 4, 8 or 16 alike.
     """
     return encoder.encode(texts, batch_size=safe_batch(encoder, len(texts)))
+
+
+def _with_context(alone: Answer, together: Answer, context: str) -> Answer:
+    """The answer retrieved with ``context`` when it found one; the abstention alone otherwise
+    (timed to the end of both tries)."""
+    if together.text is None:
+        return replace(alone, timings_ms=together.timings_ms)
+    return replace(together, context=context)
 
 
 def _ms(seconds: float) -> float:

@@ -12,6 +12,7 @@ import argparse
 import json
 import logging
 import re
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -34,7 +35,15 @@ from service.events import EventDeduper
 from service.feedback import FeedbackStore
 from service.observe import Metrics
 from service.pipeline import Answer, Pipeline
-from service.slack_blocks import answer_message, error_message, notice_message, usage_message
+from service.slack_blocks import (
+    answer_message,
+    error_message,
+    notice_message,
+    read_feedback_value,
+    unescape,
+    usage_message,
+)
+from service.threads import ThreadQuestions
 
 log = logging.getLogger(__name__)
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
@@ -42,7 +51,14 @@ MAX_QUESTION = 1000
 
 
 def _question(text: str) -> str:
-    return _MENTION.sub(" ", text or "").strip()[:MAX_QUESTION]
+    """The question in a message or command as the user typed it: mentions out, Slack's
+    entities back to ``&``, ``<`` and ``>``."""
+    return _clean(unescape(_MENTION.sub(" ", text or "")))
+
+
+def _clean(text: str) -> str:
+    """Trimmed to what the pipeline is asked (a share button's value is already plain text)."""
+    return text.strip()[:MAX_QUESTION]
 
 
 def create_bolt_app(
@@ -70,14 +86,17 @@ def create_bolt_app(
         raise_error_for_unhandled_request=False,
     )
     deduper = EventDeduper(settings.feedback_db, settings.slack_dedup_seconds)
+    threads = ThreadQuestions(settings.feedback_db)
     ephemeral = settings.slack_ephemeral
 
-    def answer(question: str, share_button: bool = False) -> tuple[str, list[dict[str, Any]]]:
+    def answer(
+        question: str, share_button: bool = False, context: str | None = None
+    ) -> tuple[str, list[dict[str, Any]]]:
         pipeline = get_pipeline()
         if pipeline is None:
             return notice_message("Sorry, I'm still starting up. Please ask again in a minute.")
         try:
-            result: Answer = answering.ask_blocking(pipeline, question)
+            result: Answer = answering.ask_blocking(pipeline, question, context=context)
         except Busy:
             return notice_message(
                 "Sorry, I'm answering a lot of questions right now. Please ask again in a moment."
@@ -113,34 +132,47 @@ def create_bolt_app(
             text, blocks = error_message()
             respond(text=text, blocks=blocks, response_type="ephemeral")
 
-    def reply(event: dict[str, Any], say: Any, thread_ts: str | None) -> None:
+    def earlier_question(team_id: str, event: dict[str, Any], question: str) -> str | None:
+        """The first question of the thread a follow-up is in (None outside a thread); the
+        question is remembered as its thread's first when it is the first."""
+        channel, root = str(event.get("channel", "")), event.get("thread_ts")
+        try:
+            earlier = threads.first(team_id, channel, str(root)) if root else None
+            threads.remember(team_id, channel, str(root or event.get("ts", "")), question)
+        except sqlite3.Error:
+            log.exception("the thread's earlier question is unavailable: answering alone")
+            return None
+        return earlier if earlier != question else None
+
+    def reply(event: dict[str, Any], body: dict[str, Any], say: Any, thread_ts: str | None) -> None:
         question = _question(event.get("text", ""))
         try:
             if not question:
                 text, blocks = usage_message()
             else:
-                text, blocks = answer(question)
+                earlier = earlier_question(str(body.get("team_id", "")), event, question)
+                text, blocks = answer(question, context=earlier)
         except Exception:
             log.exception("answering a Slack message failed")
             text, blocks = error_message()
         say(text=text, blocks=blocks, thread_ts=thread_ts)
 
     @app.event("app_mention")
-    def on_mention(event: dict[str, Any], say: Any) -> None:
+    def on_mention(event: dict[str, Any], body: dict[str, Any], say: Any) -> None:
         if event.get("bot_id"):
             return
-        reply(event, say, event.get("thread_ts") or event.get("ts"))
+        reply(event, body, say, event.get("thread_ts") or event.get("ts"))
 
     @app.event("message")
-    def on_message(event: dict[str, Any], say: Any) -> None:
+    def on_message(event: dict[str, Any], body: dict[str, Any], say: Any) -> None:
         if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
             return  # channels are answered on mention only; never answer bots
-        reply(event, say, event.get("thread_ts"))
+        reply(event, body, say, event.get("thread_ts"))
 
     @app.action("share_answer")
     def share(ack: Any, body: dict[str, Any], respond: Any) -> None:
         ack()
-        question = _question(body["actions"][0].get("value", ""))
+        question = _clean(body["actions"][0].get("value", ""))
         try:
             text, blocks = answer(question)
             respond(text=text, blocks=blocks, response_type="in_channel", delete_original=True)
@@ -151,20 +183,26 @@ def create_bolt_app(
 
     def vote(ack: Any, body: dict[str, Any], respond: Any, which: str) -> None:
         ack()
+        clicked = read_feedback_value(body["actions"][0].get("value"))
+        if clicked is None:
+            log.warning("a %s click carried no answer to record: nothing stored", which)
+            text = "Sorry, I couldn't read that feedback, so nothing was saved."
+            respond(text=text, response_type="ephemeral", replace_original=False)
+            return
         try:
-            payload = json.loads(body["actions"][0]["value"])
             feedback.record(
                 user_id=str(body.get("user", {}).get("id", "")),
                 vote=which,
-                question=str(payload.get("q", "")),
-                answer=payload.get("a"),
-                citations=[{"doc_id": d, "start": s, "end": e} for d, s, e in payload.get("c", [])],
-            )
-            respond(
-                text="Thanks for the feedback!", response_type="ephemeral", replace_original=False
+                question=clicked.question,
+                answer=clicked.answer,
+                citations=[{"doc_id": d, "start": s, "end": e} for d, s, e in clicked.citations],
             )
         except Exception:
             log.exception("storing feedback failed")
+            text = "Sorry, I couldn't save that feedback. Please try again in a moment."
+            respond(text=text, response_type="ephemeral", replace_original=False)
+            return
+        respond(text="Thanks for the feedback!", response_type="ephemeral", replace_original=False)
 
     @app.action("feedback_up")
     def up(ack: Any, body: dict[str, Any], respond: Any) -> None:

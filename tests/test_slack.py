@@ -18,7 +18,7 @@ from service.api import create_app
 from service.config import Settings
 from service.feedback import FeedbackStore
 from service.pipeline import Pipeline
-from tests.conftest import Gate, Server
+from tests.conftest import ROOT, Gate, Server
 from tests.fake_slack import FakeSlack
 
 pytestmark = pytest.mark.integration
@@ -70,6 +70,40 @@ class Bot:
         if retry is not None:
             headers |= {"x-slack-retry-num": str(retry), "x-slack-retry-reason": "http_timeout"}
         return self.post(body, "application/json", headers)
+
+    def mention(self, text: str, ts: str, thread_ts: str | None = None) -> httpx.Response:
+        event = {"type": "app_mention", "user": "U1", "channel": "C1", "ts": ts, "text": text}
+        if thread_ts is not None:
+            event["thread_ts"] = thread_ts
+        return self.event(event, f"Ev-mention-{ts}")
+
+    def direct_message(self, text: str, ts: str) -> httpx.Response:
+        event = {"type": "message", "channel_type": "im", "user": "U2", "channel": "D1"}
+        return self.event({**event, "ts": ts, "text": text}, f"Ev-dm-{ts}")
+
+    def click(self, action_id: str, value: str, n: int = 9) -> httpx.Response:
+        payload = {
+            "type": "block_actions",
+            "team": {"id": "T1"},
+            "user": {"id": "U7"},
+            "api_app_id": "A1",
+            "token": "t",
+            "trigger_id": "1.2",
+            "response_url": f"{self.fake.url}/response/{n}",
+            "container": {"type": "message"},
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": "b",
+                    "value": value,
+                    "type": "button",
+                    "action_ts": "1.1",
+                }
+            ],
+        }
+        return self.post(
+            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+        )
 
 
 def _bot(tmp_path: Path, pipeline: object, fake: FakeSlack, **overrides: Any) -> Iterator[Bot]:
@@ -255,27 +289,7 @@ def test_feedback_click_is_stored(bot: Bot) -> None:
     value = json.dumps(
         {"q": "how much?", "a": "US$2.9 billion", "c": [["002_bc3d2b23fcc61d83", 10, 20]]}
     )
-    payload = {
-        "type": "block_actions",
-        "team": {"id": "T1"},
-        "user": {"id": "U7"},
-        "api_app_id": "A1",
-        "token": "t",
-        "trigger_id": "1.2",
-        "response_url": f"{bot.fake.url}/response/9",
-        "container": {"type": "message"},
-        "actions": [
-            {
-                "action_id": "feedback_down",
-                "block_id": "b",
-                "value": value,
-                "type": "button",
-                "action_ts": "1.1",
-            }
-        ],
-    }
-    body = urlencode({"payload": json.dumps(payload)})
-    assert bot.post(body, "application/x-www-form-urlencoded").status_code == 200
+    assert bot.click("feedback_down", value).status_code == 200
     bot.fake.wait_for("/response/9")
     (row,) = FeedbackStore(bot.feedback).rows()
     assert (row["vote"], row["user_id"], row["question"], row["answer"]) == (
@@ -290,6 +304,90 @@ def test_feedback_click_is_stored(bot: Bot) -> None:
     out = bot.feedback.parent / "fb.jsonl"
     assert FeedbackStore(bot.feedback).export_eval_items(out) == 1
     assert json.loads(out.read_text())["question"] == "how much?"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "not json",
+        '["how much?", "US$2.9 billion"]',
+        '{"a": "US$2.9 billion", "c": []}',
+        '{"q": "how much?", "a": "US$2.9 billion", "c": [["002_bc3d2b23fcc61d83", "10", 20]]}',
+    ],
+    ids=["not-json", "not-an-object", "no-question", "offset-not-a-number"],
+)
+@pytest.mark.parametrize("action_id", ["feedback_up", "feedback_down"])
+def test_a_malformed_feedback_click_is_answered_and_nothing_is_stored(
+    bot: Bot, action_id: str, value: str
+) -> None:
+    assert bot.click(action_id, value).status_code == 200
+    (posted,) = bot.fake.wait_for("/response/9", timeout=10)
+    assert posted["response_type"] == "ephemeral" and posted["replace_original"] is False
+    assert "nothing was saved" in posted["text"]
+    time.sleep(0.2)
+    assert FeedbackStore(bot.feedback).rows() == []
+
+
+WIRE = "Who won the World Cup &amp; the Euros &lt;2022&gt;?"  # what Slack sends for TYPED
+TYPED = "Who won the World Cup & the Euros <2022>?"
+
+
+def _ask_over(bot: Bot, path: str) -> dict[str, Any]:
+    """Send WIRE by slash command, mention or DM; what the bot posted back."""
+    if path == "command":
+        bot.command(WIRE)
+        (posted,) = bot.fake.wait_for("/response/1")
+    elif path == "mention":
+        bot.mention(f"<@UBOT> {WIRE}", ts="1700000002.000100")
+        (posted,) = bot.fake.wait_for("chat.postMessage")
+    else:
+        bot.direct_message(WIRE, ts="1700000003.000100")
+        (posted,) = bot.fake.wait_for("chat.postMessage")
+    return posted
+
+
+@pytest.mark.parametrize("path", ["command", "mention", "dm"])
+def test_slack_entities_are_read_as_typed_and_escaped_once(bot: Bot, path: str) -> None:
+    posted = _ask_over(bot, path)
+    echoed = posted["blocks"][0]["text"]["text"]
+    assert echoed == "*The articles don't say.*\n>" + WIRE  # escaped once, as it came
+    assert "&amp;amp;" not in json.dumps(posted) and "&amp;lt;" not in json.dumps(posted)
+    buttons = {e["action_id"]: e["value"] for e in posted["blocks"][-1]["elements"]}
+    assert json.loads(buttons["feedback_down"])["q"] == TYPED  # the question as typed
+
+
+def test_a_thread_follow_up_is_answered_with_the_threads_earlier_question(bot: Bot) -> None:
+    root = "1700000004.000100"
+    bot.mention("<@UBOT> How much is Microsoft investing in Japan?", ts=root)
+    (first,) = bot.fake.wait_for("chat.postMessage")
+    assert "2.9 billion" in first["blocks"][0]["text"]["text"]
+
+    bot.mention("<@UBOT> and when was it announced?", ts="1700000004.000200", thread_ts=root)
+    follow_up = bot.fake.wait_for("chat.postMessage", count=2)[1]
+    assert follow_up["thread_ts"] == root
+    blocks = follow_up["blocks"]
+    assert blocks[0]["text"]["text"] == "*Wednesday, April 10*"
+    quote = blocks[1]["text"]["text"].removeprefix(">")
+    assert "Wednesday, April 10" in quote
+    assert quote in (ROOT / "seeds" / "004_851ebe4eaf63c61e.txt").read_text()  # verbatim
+    assert (
+        "Answered together with the thread's earlier question: "
+        "“How much is Microsoft investing in Japan?”"
+    ) in _text(blocks)
+
+    # the same follow-up where no earlier question is known: the articles don't say
+    bot.mention("<@UBOT> and when was it announced?", ts="1700000005.000200", thread_ts="1.0")
+    lone = bot.fake.wait_for("chat.postMessage", count=3)[2]
+    assert lone["thread_ts"] == "1.0" and "don't say" in lone["text"]
+    assert "earlier question" not in _text(lone["blocks"])
+
+    # a follow-up that the articles answer on its own is answered alone
+    bot.mention(
+        "<@UBOT> and how many people will be trained?", ts="1700000004.000300", thread_ts=root
+    )
+    alone = bot.fake.wait_for("chat.postMessage", count=4)[3]
+    assert alone["thread_ts"] == root and "Million" in alone["text"]
+    assert "earlier question" not in _text(alone["blocks"])
 
 
 def test_ack_arrives_while_the_answer_is_still_being_computed(
