@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr, field_validator
 
 MAX_QUESTION_CHARS = 1000
 MAX_TOP_K = 20
@@ -29,6 +29,18 @@ def _clean_question(value: str) -> str:
     return value
 
 
+def _whole_number(value: object) -> object:
+    """A JSON number without a fractional part (5 or 5.0, as JSON Schema's integer has it);
+    never a string or a boolean (True would otherwise read as 1)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("Input should be a valid integer")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("Input should be a valid integer, without a fractional part")
+        return int(value)
+    return value
+
+
 def _default_top_k() -> int:
     from service.config import get_settings
 
@@ -46,7 +58,7 @@ class AskRequest(BaseModel):
         json_schema_extra={"minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": _PATTERN},
         examples=["how much is microsoft investing in japan"],
     )
-    top_k: Annotated[StrictInt, Field(ge=1, le=MAX_TOP_K)] = Field(
+    top_k: Annotated[int, Field(ge=1, le=MAX_TOP_K), BeforeValidator(_whole_number)] = Field(
         default_factory=_default_top_k,
         description="how many retrieved passages to return (1-20; default RAG_TOP_K, 5)",
     )
@@ -115,7 +127,8 @@ class DocumentMeta(BaseModel):
 
 class DocumentDetail(DocumentMeta):
     text: str
-    sentences: list[tuple[int, int]] = Field(
+    # pairs written as two-item arrays: OpenAPI 3.1 has no tuple form FastAPI writes right
+    sentences: list[Annotated[list[int], Field(min_length=2, max_length=2)]] = Field(
         description="(start, end) of every sentence kept as article text (page furniture left out)"
     )
 

@@ -45,7 +45,7 @@ def test_hostile_questions_are_422(server: Server, question: str, msg: str) -> N
     assert msg in r.json()["detail"]
 
 
-@pytest.mark.parametrize("top_k", [1e30, 5.0, "5", True, None, [], -1, 21])
+@pytest.mark.parametrize("top_k", [1e30, 5.5, "5", True, None, [], -1, 21, 0.0])
 def test_top_k_is_a_strict_small_integer(server: Server, top_k: object) -> None:
     r = ask(server.url, {"question": "how much", "top_k": top_k})
     assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "top_k"]
@@ -196,3 +196,9 @@ def test_json_log_lines_carry_the_request_id() -> None:
     finally:
         request_id.reset(token)
     assert entry["msg"] == "hello you" and len(entry["request_id"]) == 32
+
+
+def test_a_whole_number_written_with_a_point_is_an_integer(server: Server) -> None:
+    """JSON Schema's integer includes 3.0; the schema says integer, so it is accepted."""
+    r = ask(server.url, {"question": "How much is Microsoft investing in Japan?", "top_k": 3.0})
+    assert r.status_code == 200 and len(r.json()["passages"]) == 3
