@@ -57,7 +57,7 @@ train-reader: index
 
 # schemathesis against the running service: every phase and check, 200 examples an operation.
 fuzz: index
-	$(PY) -m eval.fuzz --max-examples 200
+	$(PY) -m eval.perf.fuzz --max-examples 200
 
 clean:
 	rm -rf $(VENV) var reports .pytest_cache .mypy_cache .ruff_cache

@@ -17,11 +17,14 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eval.corpus import SEEDS, Corpus, corpus, names
 from eval.dataset import article_texts, load, problems
 from eval.report import build_report, headline, markdown, metadata_table, table
+
+if TYPE_CHECKING:
+    from eval.runner import Run
 
 FLOORS = Path(__file__).parent / "floors.json"
 
@@ -89,7 +92,8 @@ def evaluate(
 def score_pipeline(
     c: Corpus, pipeline: Any, data: Path | None = None, top_k: int = 5
 ) -> dict[str, Any]:
-    """The report of one in-process pipeline over the corpus, with ingestion's metadata."""
+    """The report of one in-process pipeline over the corpus, with ingestion's metadata;
+    the pipeline decides when to abstain, at its own threshold."""
     from eval.runner import in_process
 
     return score(c, in_process(pipeline), pipeline, pipeline.threshold, data, top_k)
@@ -97,12 +101,14 @@ def score_pipeline(
 
 def score(
     c: Corpus,
-    run: Any,
+    run: Run,
     pipeline: Any,
     threshold: float,
     data: Path | None = None,
     top_k: int = 5,
 ) -> dict[str, Any]:
+    """Ask every question with ``run`` and build the report; ``threshold``: the one the
+    answers were given at (reported, and marked on the risk-coverage curve)."""
     from eval.metadata import accuracy
     from eval.overlap import answer_sentences
 
@@ -111,7 +117,7 @@ def score(
     if bad:
         raise ValueError("the question set is invalid:\n  " + "\n  ".join(bad))
     texts = article_texts(c.articles)
-    results = [run(it, top_k, threshold) for it in items]
+    results = [run(it, top_k) for it in items]
     report = build_report(results, texts, answer_sentences(texts), threshold, c.name)
     if pipeline is not None and c.metadata.exists():
         report["metadata"] = accuracy(pipeline.store.documents, c.true_metadata())

@@ -1,4 +1,11 @@
-"""Run the question set through the answering code, in-process or over HTTP."""
+"""Run the question set through the answering code, in-process or over HTTP.
+
+In-process, a question is asked as ``POST /ask`` asks it: the same ``Pipeline.ask`` call
+(the configured threshold decides whether to answer) and the same wire form
+(``AskResponse.from_answer``). Only for the risk-coverage sweep and the calibration table
+is an abstention asked again with ``abstain_threshold=0``, to keep what the reader would
+have answered.
+"""
 
 from __future__ import annotations
 
@@ -10,43 +17,46 @@ from typing import Any
 import httpx
 
 from eval.dataset import EvalItem
-from service.api import to_response
 from service.pipeline import Pipeline
-
-# What one question's run returns: the /ask response body as JSON.
-Asker = Callable[[str, int], dict[str, Any]]
+from service.schemas import AskResponse
 
 
 @dataclass
 class Result:
     item: EvalItem
-    response: dict[str, Any]
+    response: dict[str, Any]  # the /ask response body, as JSON
     seconds: float
     raw_answer: str | None = None  # what the reader would answer with no abstention
     raw_citations: list[dict[str, Any]] = field(default_factory=list)
 
 
-def in_process(pipeline: Pipeline) -> Callable[[EvalItem, int, float], Result]:
-    """Ask through ``Pipeline.ask``; also keep the un-thresholded answer for the sweep."""
+# What asking one question returns, for the question and ``top_k``.
+Run = Callable[[EvalItem, int], Result]
 
-    def run(item: EvalItem, top_k: int, threshold: float) -> Result:
+
+def in_process(pipeline: Pipeline) -> Run:
+    """Ask through ``Pipeline.ask`` as the service does; for an abstention, also keep the
+    answer the reader would give at threshold 0 (the threshold sweep's)."""
+
+    def run(item: EvalItem, top_k: int) -> Result:
         t0 = time.perf_counter()
-        raw = pipeline.ask(item.question, top_k, abstain_threshold=0.0)
+        answer = pipeline.ask(item.question, top_k)
         seconds = time.perf_counter() - t0
-        body = to_response(raw).model_dump()
-        raw_answer, raw_citations = body["answer"], body["citations"]
-        if raw.confidence < threshold:  # exactly what the service does at this threshold
-            body["answer"], body["citations"] = None, []
-        return Result(item, body, seconds, raw_answer, raw_citations)
+        body = AskResponse.from_answer(answer).model_dump()
+        raw = body
+        if answer.text is None:  # the reader's own answer below the threshold
+            unthresholded = pipeline.ask(item.question, top_k, abstain_threshold=0.0)
+            raw = AskResponse.from_answer(unthresholded).model_dump()
+        return Result(item, body, seconds, raw["answer"], raw["citations"])
 
     return run
 
 
-def over_http(url: str, timeout: float = 30.0) -> Callable[[EvalItem, int, float], Result]:
+def over_http(url: str, timeout: float = 30.0) -> Run:
     """Ask a running service; the sweep then only sees what the service chose to answer."""
     client = httpx.Client(base_url=url.rstrip("/"), timeout=timeout)
 
-    def run(item: EvalItem, top_k: int, threshold: float) -> Result:
+    def run(item: EvalItem, top_k: int) -> Result:
         t0 = time.perf_counter()
         r = client.post("/ask", json={"question": item.question, "top_k": top_k})
         seconds = time.perf_counter() - t0

@@ -19,9 +19,9 @@ from index.embed import (
     export_onnx,
     model_id,
 )
+from index.scale.vector_cache import VectorCache
 from index.space import describe
 from index.store import IndexLoadError, read_manifest, staleness
-from index.vector_cache import VectorCache
 
 DEFAULT_SEEDS = Path("seeds")
 DEFAULT_OUT = Path("var/index")
@@ -143,8 +143,8 @@ def main(argv: list[str] | None = None) -> int:
                 encoder.weights_sha256(),
                 encoder.dimension,
             )
-        # progress of a long build
-        for name in ("index.build", "index.parse_cache", "index.cut_cache", "index.ivf"):
+        # progress of a long build (``index.scale``: what was cached, whose centroids)
+        for name in ("index.build", "index.ivf", "index.scale"):
             logging.getLogger(name).setLevel(logging.INFO)
         report = build_index(
             args.seeds,

@@ -1,28 +1,70 @@
-"""One build: read the articles, cut sentences and chunks, embed them, write the index."""
+"""One build, the core path end to end: read the articles, cut sentences and chunks, embed
+them, write the index generation (``build_index``).
+
+Each step is one call: ``index.corpus.read_articles`` (article files -> ``Document``s),
+``index.records.build_records`` (-> ``Sentence``s and ``Chunk``s with offsets),
+``embed_texts`` (-> one vector per text, each distinct text encoded once) and
+``index.store.save`` (-> a generation on disk, published atomically). A large build hands
+each step a helper from ``index.scale`` (kept parses, cuts and vectors, the live index's
+IVF centroids); each helper is optional, and without it the step does all the work itself.
+This module and the CLI are the only ones of ``index`` that name ``index.scale``.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
 from index.chunk import ChunkParams, TokenCounter
 from index.corpus import read_articles
-from index.cut_cache import CutCache
 from index.embed import Encoder, safe_batch, tokenizer_file
-from index.parse_cache import ParseCache
 from index.records import build_records
+from index.scale.cut_cache import CutCache
+from index.scale.ivf_reuse import live_centroids
+from index.scale.parse_cache import ParseCache
 from index.space import reserve
 from index.store import save, spill_path, sweep_abandoned
-from index.vector_cache import SEGMENT_ROWS, VectorCache, text_keys
 
 log = logging.getLogger(__name__)
 
 SPILL_ROWS = 65_536  # rows per block when spilling vectors to disk (96 MiB at 384 dimensions)
+# Texts encoded a step: a progress line each, and each step's new vectors go to the vector
+# store at once (``index.scale.vector_cache.SEGMENT_ROWS``, the most a killed build loses).
+SEGMENT_ROWS = 4096
+
+
+def text_keys(texts: Sequence[str]) -> np.ndarray:
+    """The sha256 of each text's UTF-8 bytes, as an array of 32-byte strings."""
+    return np.array([hashlib.sha256(t.encode("utf-8")).digest() for t in texts], dtype="S32")
+
+
+class VectorStore(Protocol):
+    """Vectors kept from earlier builds, by text (``index.scale.vector_cache.VectorCache``).
+    Texts are known by their ``text_keys``."""
+
+    folder: Path  # where they are kept, for messages
+
+    def lookup(self, keys: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Copy the kept vector of each of the (unique) ``keys`` into the same row of
+        ``out``; returns which rows were found."""
+        ...
+
+    def add(self, keys: np.ndarray, vectors: np.ndarray) -> object:
+        """Keep these texts' vectors."""
+        ...
+
+    def keep_only(self, keys: np.ndarray) -> int:
+        """Let go of the vectors of texts not in ``keys`` (or not, when it would cost more
+        than it frees); returns how many were let go."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -68,7 +110,7 @@ class Embedded:
 
 
 def embed_texts(
-    texts: list[str], encoder: Encoder, batch_size: int, cache: VectorCache | None
+    texts: list[str], encoder: Encoder, batch_size: int, cache: VectorStore | None
 ) -> Embedded:
     """Each distinct text encoded once, unless the cache has it; new rows cached as made.
 
@@ -111,7 +153,7 @@ def embed_texts(
     return Embedded(vectors, inverse.reshape(-1), unique, len(todo))
 
 
-def _trim(cache: VectorCache, keys: np.ndarray) -> int:
+def _trim(cache: VectorStore, keys: np.ndarray) -> int:
     """``cache.keep_only(keys)``; a failure is logged, not raised: the new generation is
     already live, and the build must not be reported as failed."""
     try:
@@ -128,17 +170,18 @@ def build_index(
     params: ChunkParams | None = None,
     wordpiece_tokenizer: Path | None = None,
     batch_size: int = 16,
-    cache: VectorCache | None = None,
+    cache: VectorStore | None = None,
     cuts: Path | None = None,
     retrain: bool = False,
     parses: Path | None = None,
 ) -> BuildReport:
     """Build and atomically publish a new index generation for the articles in ``seeds_dir``.
 
-    ``cache`` keeps vectors by text, ``parses`` and ``cuts`` (folders) each article's
-    parse and cut, so a resumed or updated build redoes only what is new; so does a large
-    index's IVF, whose centroids come from the live generation while they fit (``retrain``
-    trains them anew), and whose vectors keep their lists there when it holds their text.
+    The large-build helpers (``index.scale``), each optional: ``cache`` keeps vectors by
+    text, ``parses`` and ``cuts`` (folders) each article's parse and cut, so a resumed or
+    updated build redoes only what is new; so does a large index's IVF, whose centroids
+    come from the live generation while they fit (``retrain`` trains them anew), and whose
+    vectors keep their lists there when it holds their text.
     """
     t0 = time.perf_counter()
     if out_dir.is_dir():
@@ -171,7 +214,7 @@ def build_index(
             model=encoder.name,
             params=params,
             seeds=seeds,
-            reuse_centroids=not retrain,
+            centroids=None if retrain else live_centroids,
         )
         del vectors
     finally:

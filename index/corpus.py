@@ -1,8 +1,10 @@
 """Read scraped article files into ``Document``s: metadata found, page furniture dropped.
 
-The pages come from different sites, so the rules here describe kinds of furniture
-(navigation, related-link lists, image links and captions, share prompts, comment
-forms, tag lines, copyright footers) rather than any one site's layout.
+The first step of the core path (article file -> ``Document``). The pages come from
+different sites, so the rules here describe kinds of furniture (navigation, related-link
+lists, image links and captions, share prompts, comment forms, tag lines, copyright
+footers) rather than any one site's layout. A large build may hand ``read_articles`` a
+``ParseStore`` (``index.scale.parse_cache``) that keeps each article's parse between builds.
 """
 
 from __future__ import annotations
@@ -10,16 +12,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from index.sentences import line_spans, split_sentences, strip_span
 from index.types import Document, Span
-
-if TYPE_CHECKING:
-    from index.parse_cache import ParseCache
 
 log = logging.getLogger(__name__)
 
@@ -421,8 +420,17 @@ def _segments(text: str, lines: list[_Line], keep: list[bool]) -> tuple[tuple[Sp
     return tuple(segments)
 
 
+class ParseStore(Protocol):
+    """Parses kept from an earlier build (``index.scale.parse_cache.ParseCache``)."""
+
+    def read(self, paths: Sequence[Path]) -> list[Document]:
+        """Each file's ``Document``, as ``read_document`` would make it: taken from what
+        is kept when the same bytes were parsed by the same code, else parsed."""
+        ...
+
+
 def read_articles(
-    seeds_dir: Path, cache: ParseCache | None = None
+    seeds_dir: Path, cache: ParseStore | None = None
 ) -> tuple[list[Path], list[Document]]:
     """Every ``*.txt`` article file in ``seeds_dir``, sorted by name, and its ``Document``;
     with ``cache``, an article parsed by an earlier build (same bytes, same code) is not
@@ -436,7 +444,7 @@ def read_articles(
     return paths, docs
 
 
-def read_corpus(seeds_dir: Path, cache: ParseCache | None = None) -> list[Document]:
+def read_corpus(seeds_dir: Path, cache: ParseStore | None = None) -> list[Document]:
     """The ``Document`` of every ``*.txt`` article in ``seeds_dir``, sorted by file name."""
     return read_articles(seeds_dir, cache)[1]
 

@@ -1,14 +1,16 @@
-"""Atomic, durable file writes: temp file, fsync, rename, fsync the folder."""
+"""Atomic, durable file writes (temp file, fsync, rename, fsync the folder) and file hashes.
+
+Every file of an index generation is written this way, so a crash leaves the old file or
+the whole new one, never a torn one.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import io
-import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from blake3 import blake3
@@ -80,20 +82,3 @@ def blake3_file(path: Path) -> str:
     if path.stat().st_size:  # an empty file cannot be mapped
         digest.update_mmap(path)
     return digest.hexdigest()
-
-
-def identity_folder(root: Path, identity: dict[str, Any], name: str) -> Path:
-    """``root``/<16 hex digits of the sha256 of ``identity``>, holding ``identity`` as JSON
-    in the file ``name``: one folder per kind of cached data (model, chunking), so that
-    another kind never reads it. A folder whose file names another identity is refused."""
-    key = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
-    folder = root / key
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    if path.exists():
-        found = json.loads(path.read_text(encoding="utf-8"))
-        if found != identity:
-            raise ValueError(f"{path} names {found}, not {identity}: remove the folder")
-    else:
-        write_atomic(path, json.dumps(identity, indent=2).encode("utf-8"))
-    return folder

@@ -1,29 +1,26 @@
 """The FAISS index over one set of vectors: exact while small, IVF past a size.
 
-An IVF index's ``nprobe`` is raised until recall@10 against exact search reaches
-``TARGET_RECALL`` on probe queries, measured at every build. Training its centroids is
-the slow part of a large build (k-means over 470,000 sample vectors into 7,342 lists took
-about 10 of the 22 minutes the sentence index of 100,000 articles cost on this 2-core
-machine), so a build over about as many vectors as the previous one reuses that one's
-centroids (``Centroids``). It trains afresh once the corpus has grown or shrunk past
-``REUSE_BAND``, or when the reused centroids need more than twice the probes they did
-before or fill their lists much less evenly (a corpus that changed its character, not
-just its size).
+The core path's vectors -> searchable index step (``make_index``, called by
+``index.store.save`` for the chunk and the sentence vectors). Up to ``FLAT_LIMIT`` vectors
+the index is exact (``IndexFlatIP``); past it, an IVF index whose ``nprobe`` is raised until
+recall@10 against exact search reaches ``TARGET_RECALL`` on probe queries, measured at
+every build. Training its centroids is the slow part of a large build (k-means over
+470,000 sample vectors into 7,342 lists took about 10 of the 22 minutes the sentence index
+of 100,000 articles cost on this 2-core machine), so ``make_index`` may be handed
+centroids trained before (a ``Pretrained``: ``index.scale.ivf_reuse`` offers the live
+generation's, and carries over each vector's list); without them it trains.
 
 Vectors are assigned to their lists here, with one matrix product per block and an
 ``argmax``, not by FAISS's own nearest-centroid search: the same lists up to exact ties,
 3.9-4.1x faster on 400,000 sentence vectors of the 100,000-article index (FAISS's
-per-block top-1 bookkeeping, not the product, was the cost). With reused centroids, a
-vector whose text the previous index held (the same span of the same file bytes) keeps
-the list it had there (``carried``), so an update assigns only its new text's vectors.
+per-block top-1 bookkeeping, not the product, was the cost). ``fill`` takes the lists of
+the vectors whose list is already known, and assigns only the others.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import faiss
 import numpy as np
@@ -33,105 +30,18 @@ log = logging.getLogger(__name__)
 
 FLAT_LIMIT = 20_000  # measured: exact search ~0.5 ms at 10k, ~2 ms at 34k, ~10 ms at 100k
 TARGET_RECALL = 0.97  # tuned on 200 probe queries; the margin covers their sampling error
-REUSE_BAND = (0.8, 1.25)  # vector counts, against what the centroids were trained for
-REUSE_IMBALANCE = 1.5  # how much less evenly reused centroids may fill their lists
 ASSIGN_BLOCK = 8192  # rows a block: 8,192 x 7,342 lists of scores is 240 MB
 TRAIN_POINTS_PER_LIST = 64
 
 
-@dataclass(frozen=True)
-class Centroids:
-    """An IVF index's trained centroids and what they were trained for, kept so that the
-    next build over about as many vectors can skip k-means."""
+class Pretrained(Protocol):
+    """Centroids trained by an earlier build (``index.scale.ivf_reuse.Centroids``)."""
 
-    vectors: np.ndarray  # (nlist, dim) float32
-    trained_for: int  # the vector count of the build that trained them
-    nprobe: int  # what the index they came from probed to reach its recall
-    imbalance: float  # how unevenly that index filled its lists (1.0: evenly)
-    source: str  # where they came from (a generation's name), for the manifest
-    # For each vector of the build that reuses them: its list in the index they came from
-    # when that index held its text, else -1 (``carried``); None: assign every vector.
-    known: np.ndarray | None = None
-
-    def fit(self, n: int, dim: int) -> bool:
-        """Whether an index of ``n`` vectors of ``dim`` may reuse them."""
-        low, high = REUSE_BAND
-        return (
-            self.vectors.shape[1] == dim and low * self.trained_for <= n <= high * self.trained_for
-        )
-
-
-def centroids_of(index: faiss.Index, trained_for: int, source: str) -> Centroids | None:
-    """The centroids of an IVF ``index`` (None for a flat one)."""
-    try:
-        ivf = faiss.extract_index_ivf(index)
-    except RuntimeError:
-        return None
-    vectors = np.ascontiguousarray(ivf.quantizer.reconstruct_n(0, ivf.nlist), dtype=np.float32)
-    return Centroids(vectors, trained_for, ivf.nprobe, imbalance(list_sizes(ivf)), source)
-
-
-def lists_of(index: faiss.Index) -> np.ndarray:
-    """Each id's list in an IVF ``index``, from its id map (every index built here has one)."""
-    ivf = faiss.extract_index_ivf(index)
-    if ivf.direct_map.type != faiss.DirectMap.Array:  # type: ignore[attr-defined]
-        raise ValueError("an IVF index without an id map")
-    lists: np.ndarray = faiss.vector_to_array(ivf.direct_map.array) >> 32
-    return lists
-
-
-@dataclass(frozen=True)
-class Rows:
-    """What an index's vectors are the vectors of, in order: spans of documents known by
-    the sha256 of their file's bytes. The same key means the same text, so, from one
-    model, the same vector."""
-
-    documents: Sequence[str]  # each document's file sha256, by document index
-    spans: np.ndarray  # int64 (n, 3): document index, start, end; grouped by document
-
-
-def _bounds(rows: Rows) -> np.ndarray | None:
-    """Where each document's rows start (one more entry than documents), None when the rows
-    are not grouped by document in order."""
-    doc = rows.spans[:, 0]
-    if len(doc) and (doc[0] < 0 or doc[-1] >= len(rows.documents) or np.any(np.diff(doc) < 0)):
-        return None
-    bounds: np.ndarray = np.searchsorted(doc, np.arange(len(rows.documents) + 1))
-    return bounds
-
-
-def carried(old: Rows, old_lists: np.ndarray, new: Rows) -> np.ndarray:
-    """For each new row, the list ``old_lists`` gives the old row of the same text, or -1.
-
-    Documents are matched by their bytes and rows by their offsets in them: the same span
-    of the same file is the same text, wherever its document now stands. A document cut
-    the same way again (nearly every one, in an update) is carried whole.
-    """
-    out = np.full(len(new.spans), -1, dtype=np.int64)
-    old_bounds, new_bounds = _bounds(old), _bounds(new)
-    if old_bounds is None or new_bounds is None or len(old_lists) != len(old.spans):
-        return out
-    where = {sha: i for i, sha in enumerate(old.documents)}
-    for d, sha in enumerate(new.documents):
-        o = where.get(sha)
-        if o is None:
-            continue
-        start, stop = int(new_bounds[d]), int(new_bounds[d + 1])
-        ostart, ostop = int(old_bounds[o]), int(old_bounds[o + 1])
-        if stop - start == ostop - ostart and np.array_equal(
-            new.spans[start:stop, 1:], old.spans[ostart:ostop, 1:]
-        ):
-            out[start:stop] = old_lists[ostart:ostop]
-            continue
-        was = {
-            (int(a), int(b)): int(lst)
-            for (a, b), lst in zip(
-                old.spans[ostart:ostop, 1:], old_lists[ostart:ostop], strict=True
-            )
-        }
-        for row in range(start, stop):
-            out[row] = was.get((int(new.spans[row, 1]), int(new.spans[row, 2])), -1)
-    return out
+    def index(self, vectors: np.ndarray) -> tuple[faiss.IndexIVFFlat, dict[str, Any]] | None:
+        """An IVF index over them holding ``vectors``, and its manifest entry (``fill``'s,
+        and what trained the centroids); None when they do not serve these vectors, and
+        ``make_index`` trains afresh."""
+        ...
 
 
 def list_sizes(ivf: faiss.IndexIVF) -> np.ndarray:
@@ -186,51 +96,29 @@ def assign(block: np.ndarray, centroids: np.ndarray) -> np.ndarray:
 
 
 def make_index(
-    vectors: np.ndarray, flat_limit: int | None = None, reuse: Centroids | None = None
+    vectors: np.ndarray, flat_limit: int | None = None, reuse: Pretrained | None = None
 ) -> tuple[faiss.Index, dict[str, Any]]:
     """Exact inner product while small; past ``flat_limit`` an IVF index (nlist = 4 sqrt n)
     whose nprobe is raised until recall@10 against exact search reaches 0.97, measured.
 
-    ``reuse``: the previous build's centroids, used when they fit this many vectors, still
-    reach the recall within twice their old nprobe and fill the lists about as evenly as
-    before (within ``REUSE_IMBALANCE``). The choice, its parameters, the
-    measured recall and where the centroids came from go into the manifest. An IVF index
-    keeps a map from id to list (8 bytes a vector), so a vector can be read back by id: the
-    vectors are stored once, in the index, not again beside it.
+    ``reuse``: centroids trained before, taken instead of k-means when they serve these
+    vectors (``Pretrained.index``). The choice, its parameters, the measured recall and
+    where the centroids came from go into the manifest. An IVF index keeps a map from id
+    to list (8 bytes a vector), so a vector can be read back by id: the vectors are stored
+    once, in the index, not again beside it.
     """
     n, dim = vectors.shape
     if n <= (FLAT_LIMIT if flat_limit is None else flat_limit):
         index = faiss.IndexFlatIP(dim)
         index.add(vectors)
         return index, {"type": "IndexFlatIP", "metric": "inner_product"}
-    if reuse is not None and reuse.fit(n, dim):
-        ivf, info = _filled(vectors, reuse.vectors, np.random.default_rng(0), reuse.known)
-        if (
-            info["recall@10"] >= TARGET_RECALL
-            and info["nprobe"] <= 2 * reuse.nprobe
-            and info["imbalance"] <= REUSE_IMBALANCE * reuse.imbalance
-        ):
-            log.info(
-                "reused the %d centroids of %s (trained for %d vectors, now %d)",
-                len(reuse.vectors),
-                reuse.source,
-                reuse.trained_for,
-                n,
-            )
-            return ivf, {**info, "trained_for": reuse.trained_for, "centroids_from": reuse.source}
-        log.info(
-            "the centroids of %s give recall@10 %.3f at nprobe %d, imbalance %.2f (before: "
-            "nprobe %d, imbalance %.2f): training afresh",
-            reuse.source,
-            info["recall@10"],
-            info["nprobe"],
-            info["imbalance"],
-            reuse.nprobe,
-            reuse.imbalance,
-        )
+    if reuse is not None:
+        made = reuse.index(vectors)
+        if made is not None:
+            return made
     rng = np.random.default_rng(0)
     centroids = _train(vectors, int(4 * np.sqrt(n)), rng)
-    ivf, info = _filled(vectors, centroids, rng)
+    ivf, info = fill(vectors, centroids, rng)
     return ivf, {**info, "trained_for": n, "centroids_from": None}
 
 
@@ -244,7 +132,7 @@ def _train(vectors: np.ndarray, nlist: int, rng: np.random.Generator) -> np.ndar
     return np.ascontiguousarray(quantizer.reconstruct_n(0, nlist), dtype=np.float32)
 
 
-def _filled(
+def fill(
     vectors: np.ndarray,
     centroids: np.ndarray,
     rng: np.random.Generator,
@@ -253,7 +141,7 @@ def _filled(
     """An IVF index over ``centroids`` holding ``vectors``, its nprobe tuned to the recall.
 
     ``known``: each vector's list when already known (-1 where not), from an index over
-    these same centroids; only the others are assigned.
+    these same centroids (``index.scale.ivf_reuse.carried``); only the others are assigned.
     """
     n, dim = vectors.shape
     nlist = len(centroids)

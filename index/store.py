@@ -25,11 +25,14 @@ A build writes a new generation folder and only then switches ``CURRENT``, so a 
 at any point leaves the previous index intact and usable. While it writes, its vectors
 wait in ``.vectors-<pid>.npy`` (mapped, not held in memory); a killed build's is swept when
 the next one starts. Nothing is ever pickled.
+
+The core path's last two steps: ``save`` writes a generation, ``load`` (or
+``load_servable``) reads one back, verified. A large index (IVF, ``index.ivf``) may take
+centroids trained before from a ``CentroidSource`` (``index.scale.ivf_reuse``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import errno
 import hashlib
 import json
@@ -41,7 +44,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import faiss
 import numpy as np
@@ -76,7 +79,7 @@ from index.generation import (
     read_manifest,
     refused,
 )
-from index.ivf import Centroids, centroids_of, make_index
+from index.ivf import make_index
 from index.lexicon import Lexicon
 from index.tables import ChunkTable, SentenceTable
 from index.types import METADATA_FIELDS, Chunk, Document, Sentence
@@ -199,56 +202,24 @@ FAISS_INFO = {
 }
 
 
-def previous_centroids(
-    out_dir: Path, fname: str, *, model: str, dimension: int, rows: ivf.Rows | None = None
-) -> Centroids | None:
-    """The live generation's IVF centroids for ``fname``, for the next build to reuse:
-    only when that generation is of this format, its vectors come from the same model (the
-    same space), and the file matches its manifest.
+class CentroidSource(Protocol):
+    """Where a large index may take centroids trained before instead of training its own
+    (``index.scale.ivf_reuse.live_centroids``: the live generation's, with its lists)."""
 
-    ``rows``: what the new build's vectors are of; each one whose text the live index holds
-    gets the list it has there (``Centroids.known``), so the build need not assign it.
-    """
-    try:
-        gen = current_generation(out_dir)
-        manifest = manifest_of(gen)
-    except IndexLoadError:
-        return None
-    key, counted, spans_file = FAISS_INFO[fname]
-    info = manifest.get(key) or {}
-    if (
-        manifest.get("format_version") != FORMAT_VERSION
-        or manifest.get("model") != model
-        or manifest.get("dimension") != dimension
-        or info.get("type") != "IndexIVFFlat"
-    ):
-        return None
-    try:
-        problems = check_files(gen, manifest, [fname])
-        if problems:
-            raise IndexLoadError("; ".join(problems))
-        index = _read_faiss(gen / fname, info, mapped=True)
-        trained_for = int(info.get("trained_for") or manifest["counts"][counted])
-        # the generation that trained them, when this one reused them in turn
-        centroids = centroids_of(index, trained_for, info.get("centroids_from") or gen.name)
-        if centroids is None or rows is None:
-            return centroids
-    except (IndexLoadError, KeyError, TypeError, ValueError) as exc:
-        log.warning("not reusing the centroids of %s/%s: %s", gen.name, fname, exc)
-        return None
-    try:
-        problems = check_files(gen, manifest, [spans_file, "documents.jsonl"])
-        if problems:
-            raise IndexLoadError("; ".join(problems))
-        old = ivf.Rows(
-            [row["sha256"] for row in _read_jsonl(gen / "documents.jsonl")],
-            np.asarray(np.load(gen / spans_file, mmap_mode="r", allow_pickle=False))[:, :3],
-        )
-        known = ivf.carried(old, ivf.lists_of(index), rows)
-    except (IndexLoadError, KeyError, TypeError, ValueError, IndexError) as exc:
-        log.warning("assigning every vector: the lists of %s/%s: %s", gen.name, fname, exc)
-        return centroids
-    return dataclasses.replace(centroids, known=known)
+    def __call__(
+        self,
+        out_dir: Path,
+        fname: str,
+        *,
+        model: str,
+        dimension: int,
+        documents: Sequence[str],
+        spans: np.ndarray,
+    ) -> ivf.Pretrained | None:
+        """Centroids for the index ``fname`` of the generation being written in
+        ``out_dir``, whose vectors (from ``model``) are of ``spans`` (document, start, end)
+        of ``documents`` (each one's file sha256); None to train afresh."""
+        ...
 
 
 # a build's vectors on disk while it writes a generation, named by its process id
@@ -271,12 +242,12 @@ def save(
     model: str,
     params: ChunkParams,
     seeds: dict[str, str],
-    reuse_centroids: bool = True,
+    centroids: CentroidSource | None = None,
 ) -> Path:
     """Write a new generation and switch ``CURRENT`` to it; returns the generation folder.
 
-    ``reuse_centroids``: a large index may take its IVF centroids from the live generation
-    (``index.ivf``) instead of training them again; False trains afresh.
+    ``centroids``: where a large index may take IVF centroids trained before (the live
+    generation's: ``index.scale.ivf_reuse``) instead of training them again; None trains.
     """
     dim = int(chunk_vectors.shape[1])
     if chunk_vectors.shape[0] != len(chunks) or sentence_vectors.shape[0] != len(sentences):
@@ -311,11 +282,13 @@ def save(
         columns = tables.columns([d.doc_id for d in docs], sentences, chunks)
         doc_hashes = [d.sha256 for d in docs]
 
-        def put_index(fname: str, vectors: np.ndarray, rows: ivf.Rows) -> None:
+        def put_index(fname: str, vectors: np.ndarray, spans: np.ndarray) -> None:
             large = len(vectors) > ivf.FLAT_LIMIT  # (a flat index has no centroids to reuse)
             reuse = (
-                previous_centroids(out_dir, fname, model=model, dimension=dim, rows=rows)
-                if reuse_centroids and large
+                centroids(
+                    out_dir, fname, model=model, dimension=dim, documents=doc_hashes, spans=spans
+                )
+                if centroids is not None and large
                 else None
             )
             index, infos[fname] = make_index(vectors, reuse=reuse)
@@ -326,7 +299,7 @@ def save(
             ("sentences.faiss", sentence_vectors),
         ):
             spans = columns[FAISS_INFO[fname][2]][:, :3]  # what each vector is of
-            put_index(fname, vectors, ivf.Rows(doc_hashes, spans))
+            put_index(fname, vectors, spans)
         payloads = {
             "documents.jsonl": _jsonl(
                 [
@@ -524,7 +497,7 @@ def load_generation(gen: Path, *, model: str, dimension: int) -> IndexStore:
         raise refused(gen, problems)
 
     docs = {}
-    for row in _read_jsonl(gen / "documents.jsonl"):
+    for row in read_jsonl(gen / "documents.jsonl"):
         for key in ("byline", "dateline"):
             row[key] = tuple(row[key]) if row.get(key) else None
         # (No second hash of each text: documents.jsonl as a whole matched the manifest.)
@@ -538,8 +511,8 @@ def load_generation(gen: Path, *, model: str, dimension: int) -> IndexStore:
             "the sentence and chunk tables cannot be read",
         ) from exc
     mapped = is_large(manifest)
-    index = _read_faiss(gen / "chunks.faiss", manifest.get("faiss", {}), mapped)
-    sentence_index = _read_faiss(
+    index = read_faiss(gen / "chunks.faiss", manifest.get("faiss", {}), mapped)
+    sentence_index = read_faiss(
         gen / "sentences.faiss", manifest.get("faiss_sentences", {}), mapped
     )
     try:
@@ -606,7 +579,7 @@ def is_large(manifest: dict[str, Any]) -> bool:
     return "IndexIVFFlat" in kinds
 
 
-def _read_faiss(path: Path, info: dict[str, Any], mapped: bool) -> faiss.Index:
+def read_faiss(path: Path, info: dict[str, Any], mapped: bool) -> faiss.Index:
     """The index read from its file, or mapped read-only when ``mapped`` (``is_large``).
 
     The file was just checked against the manifest, and a generation's files are never
@@ -634,7 +607,7 @@ def _read_faiss(path: Path, info: dict[str, Any], mapped: bool) -> faiss.Index:
     return index
 
 
-def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
     """The rows one at a time: a large index never holds every row's dict at once (orjson:
     the same objects as ``json``, in about half the time)."""
     try:

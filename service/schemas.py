@@ -1,11 +1,15 @@
-"""The wire contract of the HTTP API (other tools rely on these names)."""
+"""The wire contract of the HTTP API (other tools rely on these names), and the one place
+a pipeline's ``Answer`` becomes its wire form (``AskResponse.from_answer``)."""
 
 from __future__ import annotations
 
 import unicodedata
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr, field_validator
+
+if TYPE_CHECKING:
+    from service.pipeline import Answer
 
 MAX_QUESTION_CHARS = 1000
 MAX_TOP_K = 20
@@ -114,6 +118,23 @@ class AskResponse(BaseModel):
     citations: list[Citation]
     passages: list[Passage]
     timings_ms: Timings
+
+    @classmethod
+    def from_answer(cls, answer: Answer) -> AskResponse:
+        """The wire form of the pipeline's ``Answer``: what ``/ask`` returns and what
+        ``python -m eval`` scores."""
+        return cls(
+            question=answer.question,
+            answer=answer.text,
+            confidence=answer.confidence,
+            answer_start=answer.answer_start,
+            answer_end=None
+            if answer.answer_start is None or answer.text is None
+            else answer.answer_start + len(answer.text),
+            citations=[Citation(**vars(c)) for c in answer.citations],
+            passages=[Passage(**vars(p)) for p in answer.passages],
+            timings_ms=Timings(**answer.timings_ms),
+        )
 
 
 class DocumentMeta(BaseModel):

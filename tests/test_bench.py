@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.bench import QUICK_LEVELS, main
+from eval.perf.bench import QUICK_LEVELS, main
 
 pytestmark = pytest.mark.integration
 

@@ -22,7 +22,7 @@ from tests.fakes import HashingEncoder
 ENC = HashingEncoder()
 FAILED = "error: build failed, the previous index is untouched: "
 # the loggers the CLI turns up to INFO for a build's progress
-CLI_LOGGERS = ("index.build", "index.parse_cache", "index.cut_cache", "index.ivf")
+CLI_LOGGERS = ("index.build", "index.ivf", "index.scale")
 FAISS_ENOSPC = (
     "Error in void faiss::write_index(const Index*, IOWriter*, int) at "
     "/project/faiss/impl/index_write.cpp:499: Error: 'ret == (size * 4)' failed: "

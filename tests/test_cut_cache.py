@@ -12,9 +12,9 @@ from index import records
 from index.build import build_index
 from index.chunk import ChunkParams, TokenCounter
 from index.corpus import read_corpus
-from index.cut_cache import CutCache, article_key, fits
 from index.embed import tokenizer_file
 from index.records import build_records
+from index.scale.cut_cache import CutCache, article_key, fits
 from index.types import Document
 from tests.fakes import HashingEncoder
 
@@ -94,7 +94,7 @@ def test_a_damaged_file_is_skipped_with_a_warning(
     (stored,) = [p for p in cache.folder.iterdir() if p.name != "cutting.json"]
     stored.write_bytes(stored.read_bytes().replace(b"[", b"{", 1))
     cut_texts.clear()
-    with caplog.at_level(logging.WARNING, logger="index.cut_cache"):
+    with caplog.at_level(logging.WARNING, logger="index.scale.cut_cache"):
         again = build_records(docs, counter, cache=cache)
     assert "do not match its name" in caplog.text
     assert len(cut_texts) == len(docs) and again == plain

@@ -1,4 +1,4 @@
-"""Synthetic corpora (eval.synth) and a smoke run of `python -m eval.growth`."""
+"""Synthetic corpora (eval.perf.synth) and a smoke run of `python -m eval.perf.growth`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.synth import SEED_NAMES, articles, write_corpus
+from eval.perf.synth import SEED_NAMES, articles, write_corpus
 from index.corpus import parse_document, read_corpus, sentences_of
 from tests.conftest import SEEDS
 
@@ -52,7 +52,7 @@ def test_a_synthetic_article_parses_like_a_file_read_from_disk() -> None:
 def test_growth_smoke_builds_serves_and_reports(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from eval import growth
+    from eval.perf import growth
     from index.generation import manifest_of
 
     monkeypatch.setattr(growth, "REQUESTS", {1: 10, 16: 32})
@@ -96,7 +96,7 @@ def test_growth_smoke_builds_serves_and_reports(
 
 
 def test_a_resumed_run_keeps_the_corpus_an_earlier_run_finished(tmp_path: Path) -> None:
-    from eval.growth import CORPUS_MARK, prepare_corpus
+    from eval.perf.growth import CORPUS_MARK, prepare_corpus
 
     corpus = tmp_path / "corpus"
     words = prepare_corpus(SEEDS, corpus, 3, seed=0, reuse=False)
@@ -125,7 +125,7 @@ def test_a_resumed_run_keeps_the_corpus_an_earlier_run_finished(tmp_path: Path) 
 def test_a_run_stopped_during_the_update_keeps_the_row_it_measured(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from eval import growth
+    from eval.perf import growth
 
     def killed(*_: object) -> dict[str, object]:
         raise KeyboardInterrupt  # the sitting ended while the update was building

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from index import ivf
+from index.scale import ivf_reuse
 
 
 def _clustered(
@@ -74,10 +75,10 @@ def test_a_build_of_about_as_many_vectors_reuses_the_centroids() -> None:
     centres = rng.normal(size=(40, 16)).astype(np.float32)
     vectors = _clustered(rng, centres, 3000)
     first, first_info = ivf.make_index(vectors, flat_limit=1000)
-    kept = ivf.centroids_of(first, 3000, "gen-a")
+    kept = ivf_reuse.centroids_of(first, 3000, "gen-a")
     assert kept is not None and kept.nprobe == first_info["nprobe"]
     assert kept.imbalance == pytest.approx(first_info["imbalance"], abs=1e-3)
-    assert ivf.centroids_of(faiss.IndexFlatIP(16), 3000, "gen-a") is None
+    assert ivf_reuse.centroids_of(faiss.IndexFlatIP(16), 3000, "gen-a") is None
 
     grown = np.concatenate([vectors, _clustered(rng, centres, 200)])
     index, info = ivf.make_index(grown, flat_limit=1000, reuse=kept)
@@ -96,7 +97,7 @@ def test_a_corpus_that_changed_size_trains_afresh(n: int) -> None:
     rng = np.random.default_rng(6)
     centres = rng.normal(size=(40, 16)).astype(np.float32)
     first, _ = ivf.make_index(_clustered(rng, centres, 3000), flat_limit=1000)
-    kept = ivf.centroids_of(first, 3000, "gen-a")
+    kept = ivf_reuse.centroids_of(first, 3000, "gen-a")
     assert kept is not None and not kept.fit(n, 16) and kept.fit(3000, 16)
     _, info = ivf.make_index(_clustered(rng, centres, n), flat_limit=1000, reuse=kept)
     assert info["centroids_from"] is None and info["trained_for"] == n
@@ -110,19 +111,19 @@ def test_centroids_that_fit_the_corpus_badly_are_trained_afresh() -> None:
     rng = np.random.default_rng(5)
     centres = rng.normal(size=(40, 16)).astype(np.float32)
     first, _ = ivf.make_index(_clustered(rng, centres, 3000), flat_limit=1000)
-    kept = ivf.centroids_of(first, 3000, "gen-a")
+    kept = ivf_reuse.centroids_of(first, 3000, "gen-a")
     assert kept is not None
     other = _clustered(rng, rng.normal(size=(3, 16)).astype(np.float32), 3000, spread=0.2)
     crowded = np.bincount(ivf.assign(other, kept.vectors), minlength=len(kept.vectors))
-    assert ivf.imbalance(crowded) > ivf.REUSE_IMBALANCE * kept.imbalance
+    assert ivf.imbalance(crowded) > ivf_reuse.REUSE_IMBALANCE * kept.imbalance
     _, info = ivf.make_index(other, flat_limit=1000, reuse=kept)
     assert info["centroids_from"] is None and info["trained_for"] == 3000
-    assert info["imbalance"] <= ivf.REUSE_IMBALANCE * kept.imbalance
+    assert info["imbalance"] <= ivf_reuse.REUSE_IMBALANCE * kept.imbalance
     # the same content, but the old index needed fewer probes than a build ever starts at
     same = _clustered(rng, centres, 3000)
     _, info = ivf.make_index(same, 1000, kept)
     assert info["centroids_from"] == "gen-a"
-    strict = ivf.Centroids(kept.vectors, 3000, 4, kept.imbalance, "gen-b")
+    strict = ivf_reuse.Centroids(kept.vectors, 3000, 4, kept.imbalance, "gen-b")
     _, info = ivf.make_index(same, 1000, strict)
     assert info["centroids_from"] is None
 
@@ -145,8 +146,8 @@ def test_duplicate_vectors_do_not_count_as_misses() -> None:
     assert ivf.recall_at_10(index, vectors, queries, kth) < info["recall@10"]
 
 
-def _rows(documents: list[str], spans: list[tuple[int, int, int]]) -> ivf.Rows:
-    return ivf.Rows(documents, np.array(spans, dtype=np.int64).reshape(-1, 3))
+def _rows(documents: list[str], spans: list[tuple[int, int, int]]) -> ivf_reuse.Rows:
+    return ivf_reuse.Rows(documents, np.array(spans, dtype=np.int64).reshape(-1, 3))
 
 
 def test_a_row_keeps_its_list_only_where_the_same_file_was_cut_the_same_way() -> None:
@@ -160,16 +161,16 @@ def test_a_row_keeps_its_list_only_where_the_same_file_was_cut_the_same_way() ->
         [(0, 0, 4), (1, 0, 10), (1, 11, 20), (2, 0, 5), (3, 0, 8), (3, 9, 25), (3, 26, 30)],
     )
     # c's first span is the same text as before; its other spans are new
-    assert ivf.carried(old, lists, new).tolist() == [-1, 7, 3, -1, 4, -1, -1]
+    assert ivf_reuse.carried(old, lists, new).tolist() == [-1, 7, 3, -1, 4, -1, -1]
     # moved documents keep their rows' lists, whatever their position now
     moved = _rows(["sha-c", "sha-a"], [(0, 0, 8), (0, 9, 30), (1, 0, 10), (1, 11, 20)])
-    assert ivf.carried(old, lists, moved).tolist() == [4, 4, 7, 3]
+    assert ivf_reuse.carried(old, lists, moved).tolist() == [4, 4, 7, 3]
     # rows not grouped by document, or lists that do not match the rows: nothing carried
     shuffled = _rows(["sha-a", "sha-c"], [(1, 0, 8), (0, 0, 10), (1, 9, 30), (0, 11, 20)])
-    assert ivf.carried(old, lists, shuffled).tolist() == [-1] * 4
-    assert ivf.carried(old, lists[:-1], new).tolist() == [-1] * 7
+    assert ivf_reuse.carried(old, lists, shuffled).tolist() == [-1] * 4
+    assert ivf_reuse.carried(old, lists[:-1], new).tolist() == [-1] * 7
     outside = _rows(["sha-a"], [(0, 0, 10), (1, 11, 20)])  # a document index past the list
-    assert ivf.carried(old, lists, outside).tolist() == [-1, -1]
+    assert ivf_reuse.carried(old, lists, outside).tolist() == [-1, -1]
 
 
 def test_known_lists_are_kept_and_only_new_vectors_are_assigned(
@@ -179,12 +180,12 @@ def test_known_lists_are_kept_and_only_new_vectors_are_assigned(
     centres = rng.normal(size=(40, 16)).astype(np.float32)
     vectors = _clustered(rng, centres, 3000)
     first, _ = ivf.make_index(vectors, flat_limit=1000)
-    kept = ivf.centroids_of(first, 3000, "gen-a")
+    kept = ivf_reuse.centroids_of(first, 3000, "gen-a")
     assert kept is not None
-    assert np.array_equal(ivf.lists_of(first), _lists(first))
+    assert np.array_equal(ivf_reuse.lists_of(first), _lists(first))
     grown = np.concatenate([vectors[:1000], _clustered(rng, centres, 200), vectors[1000:]])
     known = np.concatenate(
-        [ivf.lists_of(first)[:1000], np.full(200, -1), ivf.lists_of(first)[1000:]]
+        [ivf_reuse.lists_of(first)[:1000], np.full(200, -1), ivf_reuse.lists_of(first)[1000:]]
     )
     index, info = ivf.make_index(grown, 1000, dataclasses.replace(kept, known=known))
     assert info["centroids_from"] == "gen-a" and info["assigned"] == 200

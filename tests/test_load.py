@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from eval.load import rss_kib, run_load, serve
+from eval.perf.load import rss_kib, run_load, serve
 
 pytestmark = pytest.mark.integration
 
@@ -22,7 +22,7 @@ def test_no_server_errors_under_concurrent_load(index_dir: object) -> None:
 
 
 def test_load_cli_refuses_unbounded_runs() -> None:
-    from eval.load import main
+    from eval.perf.load import main
 
     with pytest.raises(SystemExit):
         main(["--requests", "0"])
@@ -36,7 +36,7 @@ def test_the_peak_sampler_sees_a_child_grow_its_heap() -> None:
     import subprocess
     import sys
 
-    from eval.load import PeakSampler
+    from eval.perf.load import PeakSampler
 
     code = "import time; b = bytearray(200 << 20); time.sleep(1.0); del b; time.sleep(0.5)"
     proc = subprocess.Popen([sys.executable, "-c", code])
@@ -46,7 +46,7 @@ def test_the_peak_sampler_sees_a_child_grow_its_heap() -> None:
 
 
 def test_rounds_pool_their_latencies_and_take_the_median_rounds_rate() -> None:
-    from eval.load import LoadResult, pooled_summary
+    from eval.perf.load import LoadResult, pooled_summary
 
     rounds = [
         LoadResult(4, 2, 2.0, {"200": 4}, [1.0, 2.0, 3.0, 4.0], client_cpu_s=0.004),

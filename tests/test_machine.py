@@ -1,11 +1,11 @@
-"""eval.machine names the CPU a measurement ran on; eval.load's PSS splits shared pages."""
+"""eval.perf.machine names the CPU a measurement ran on; eval.perf.load's PSS splits shared pages."""
 
 from __future__ import annotations
 
 import os
 
-from eval.load import pss_kib, rss_kib
-from eval.machine import ISA_FLAGS, describe, short
+from eval.perf.load import pss_kib, rss_kib
+from eval.perf.machine import ISA_FLAGS, describe, short
 
 
 def test_describe_names_this_machine() -> None:

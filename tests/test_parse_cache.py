@@ -12,7 +12,7 @@ import pytest
 from index import corpus
 from index.build import build_index
 from index.corpus import read_corpus
-from index.parse_cache import ParseCache, document, entry, identity
+from index.scale.parse_cache import ParseCache, document, entry, identity
 from index.types import Document
 from tests.fakes import HashingEncoder
 
@@ -30,7 +30,7 @@ def parsed_ids(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return real(doc_id, text, sha256)
 
     monkeypatch.setattr(corpus, "parse_document", counting)
-    monkeypatch.setattr("index.parse_cache.parse_document", counting)
+    monkeypatch.setattr("index.scale.parse_cache.parse_document", counting)
     return seen
 
 

@@ -1,4 +1,4 @@
-"""A smoke run of `python -m eval.scale` on small sizes: the FAISS/BM25 curve keeps working."""
+"""A smoke run of `python -m eval.perf.scale` on small sizes: the FAISS/BM25 curve keeps working."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.scale import main
+from eval.perf.scale import main
 from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.integration

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from eval.load import process_tree, serve
+from eval.perf.load import process_tree, serve
 from index import generation
 from index.build import build_index
 from index.embed import Embedder

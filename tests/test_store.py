@@ -9,6 +9,7 @@ import pytest
 from index import ivf, store
 from index.build import build_index
 from index.chunk import ChunkParams
+from index.scale import ivf_reuse
 from index.store import IndexLoadError, load, read_manifest, staleness
 from tests.fakes import HashingEncoder
 
@@ -253,7 +254,7 @@ def test_a_rebuild_reuses_the_live_index_centroids(
     index = store.faiss.extract_index_ivf(st.sentence_index)
     centroids = index.quantizer.reconstruct_n(0, index.nlist)
     every = st.sentence_vectors(np.arange(len(st.sentences)))
-    assert np.array_equal(ivf.lists_of(st.sentence_index), ivf.assign(every, centroids))
+    assert np.array_equal(ivf_reuse.lists_of(st.sentence_index), ivf.assign(every, centroids))
     q = st.sentence_vectors([len(st.sentences) - 1])[0]  # the new article's sentence
     assert st.search_sentences(q, 1)[0][0] == len(st.sentences) - 1
     build_index(seeds_copy, out, ENC, retrain=True)
@@ -270,21 +271,22 @@ def test_centroids_are_reused_only_from_an_intact_index_of_the_same_model(
 ) -> None:
     monkeypatch.setattr(ivf, "FLAT_LIMIT", 30)
     out = tmp_path / "index"
-    assert store.previous_centroids(out, "chunks.faiss", model=ENC.name, dimension=384) is None
+    assert ivf_reuse.previous_centroids(out, "chunks.faiss", model=ENC.name, dimension=384) is None
     build_index(seeds_copy, out, ENC)
     for fname in ("chunks.faiss", "sentences.faiss"):
-        kept = store.previous_centroids(out, fname, model=ENC.name, dimension=384)
+        kept = ivf_reuse.previous_centroids(out, fname, model=ENC.name, dimension=384)
         assert kept is not None and kept.source == _gen(out).name
     # another model's vectors live in another space; another dimension cannot fit
-    assert store.previous_centroids(out, "chunks.faiss", model="m2", dimension=384) is None
-    assert store.previous_centroids(out, "chunks.faiss", model=ENC.name, dimension=8) is None
+    assert ivf_reuse.previous_centroids(out, "chunks.faiss", model="m2", dimension=384) is None
+    assert ivf_reuse.previous_centroids(out, "chunks.faiss", model=ENC.name, dimension=8) is None
     path = _gen(out) / "sentences.faiss"
     data = bytearray(path.read_bytes())
     data[-100] ^= 0xFF
     path.write_bytes(bytes(data))
-    with caplog.at_level("WARNING", logger="index.store"):
+    with caplog.at_level("WARNING", logger="index.scale.ivf_reuse"):
         assert (
-            store.previous_centroids(out, "sentences.faiss", model=ENC.name, dimension=384) is None
+            ivf_reuse.previous_centroids(out, "sentences.faiss", model=ENC.name, dimension=384)
+            is None
         )
     assert "checksum differs" in caplog.text
     build_index(seeds_copy, out, ENC)  # a damaged live index: the build trains afresh

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from index import build as build_module
-from index.build import build_index, embed_texts
+from index.build import build_index, embed_texts, text_keys
+from index.scale.vector_cache import VectorCache
 from index.store import load
-from index.vector_cache import VectorCache, text_keys
 from tests.fakes import HashingEncoder
 
 DIM = 384
@@ -62,7 +62,7 @@ def test_a_damaged_segment_is_skipped_with_a_warning(
     data = bytearray(segment.read_bytes())
     data[-1] ^= 0x01  # one bit of one vector
     segment.write_bytes(bytes(data))
-    with caplog.at_level(logging.WARNING, logger="index.vector_cache"):
+    with caplog.at_level(logging.WARNING, logger="index.scale.vector_cache"):
         found = cache.lookup(keys, np.zeros((2, DIM), dtype=np.float32))
     assert not found.any()
     assert "do not match its name" in caplog.text

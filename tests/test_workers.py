@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from eval.load import free_port, process_tree, run_load, serve
+from eval.perf.load import free_port, process_tree, run_load, serve
 from index.store import REQUIRED_FILES
 
 pytestmark = pytest.mark.integration

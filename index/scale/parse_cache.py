@@ -1,5 +1,5 @@
 """Each article's parse, kept on disk by the file's bytes: an updated build parses only the
-articles it has not parsed before.
+articles it has not parsed before (``ParseCache``, an ``index.corpus.ParseStore``).
 
 Parsing (finding the metadata, dropping page furniture, splitting sentences) is regex work
 in Python: about 100 s for 100,000 articles on this project's machine, paid again by every
@@ -29,8 +29,7 @@ from typing import Any
 
 from index import corpus, sentences, types
 from index.corpus import parse_document, read_article
-from index.files import identity_folder
-from index.kept_json import KeptJson, code_sha256
+from index.scale.kept import KeptJson, code_sha256, identity_folder
 from index.types import Document, Span
 
 log = logging.getLogger(__name__)

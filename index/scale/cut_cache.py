@@ -1,5 +1,5 @@
 """Each article's cut, kept on disk by its text: a resumed or updated build cuts only the
-articles it has not cut before.
+articles it has not cut before (``CutCache``, an ``index.records.CutStore``).
 
 Cutting (fitting sentences to the chunk budget, packing them into overlapping chunks) is
 Python around two tokenizers: about ten minutes for 100,000 articles on two cores, paid
@@ -33,8 +33,8 @@ import tokenizers
 
 from index import chunk, records
 from index.chunk import TokenCounter
-from index.files import identity_folder, sha256_file
-from index.kept_json import KeptJson, code_sha256, sha256_parts
+from index.files import sha256_file
+from index.scale.kept import KeptJson, code_sha256, identity_folder, sha256_parts
 
 log = logging.getLogger(__name__)
 

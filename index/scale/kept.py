@@ -1,14 +1,18 @@
-"""One JSON object a build keeps for the next one: written whole, named by its bytes.
+"""How a build keeps work for the next one: a folder per way of working, one JSON object
+in it, both checked when read.
 
-The per-article caches (parses, cuts) keep the last build's articles this way. The file is
+The per-article caches (parses, cuts) keep the last build's articles as one JSON object,
 written atomically (temp file, fsync, rename) and named by the sha256 of its bytes, which
 is checked when it is read: a damaged or foreign file is skipped with a warning, never
-trusted, and the build redoes that work.
+trusted, and the build redoes that work. Every cache (the vector cache too) lives in an
+``identity_folder``: one folder per identity of the work (model, chunking, parsing code),
+so that work done another way is never read back.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 from collections.abc import Mapping
@@ -23,6 +27,23 @@ from index.files import write_atomic
 log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"^[0-9a-f]{64}\.json$")
+
+
+def identity_folder(root: Path, identity: dict[str, Any], name: str) -> Path:
+    """``root``/<16 hex digits of the sha256 of ``identity``>, holding ``identity`` as JSON
+    in the file ``name``: one folder per kind of cached data (model, chunking), so that
+    another kind never reads it. A folder whose file names another identity is refused."""
+    key = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
+    folder = root / key
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    if path.exists():
+        found = json.loads(path.read_text(encoding="utf-8"))
+        if found != identity:
+            raise ValueError(f"{path} names {found}, not {identity}: remove the folder")
+    else:
+        write_atomic(path, json.dumps(identity, indent=2).encode("utf-8"))
+    return folder
 
 
 def sha256_parts(*parts: bytes) -> str:

@@ -1,5 +1,5 @@
 """Vectors already computed, kept on disk by text: a build resumes, and an update re-encodes
-only the text it has not seen.
+only the text it has not seen (``VectorCache``, an ``index.build.VectorStore``).
 
 Encoding is nearly the whole cost of a build (12-14 hours per million chunks on a 2-core
 CPU), and without this a crash at hour ten, or one article added to ten thousand, meant
@@ -14,6 +14,8 @@ Layout of a cache folder::
         <sha256>.npy        a segment: rows of (sha256 of the text, vector), named by the
                             sha256 of the file's own bytes and checked when read
 
+Texts are known by ``index.build.text_keys`` (the sha256 of their UTF-8 bytes).
+
 Segments are written whole (temp file, fsync, rename) while a build encodes, so a killed
 build loses at most one segment's work; nothing is pickled. A damaged or unreadable segment
 is skipped with a warning, and its texts are encoded again.
@@ -24,23 +26,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from index.files import identity_folder, npy_bytes, sha256_file, write_atomic
+from index.files import npy_bytes, sha256_file, write_atomic
+from index.scale.kept import identity_folder
 
 log = logging.getLogger(__name__)
 
 IDENTITY = "model.json"
 SEGMENT_ROWS = 4096  # ~6 MiB of 384-d rows: the most a killed build loses
 _SEGMENT = re.compile(r"^[0-9a-f]{64}\.npy$")
-
-
-def text_keys(texts: Sequence[str]) -> np.ndarray:
-    """The sha256 of each text's UTF-8 bytes, as an array of 32-byte strings."""
-    return np.array([hashlib.sha256(t.encode("utf-8")).digest() for t in texts], dtype="S32")
 
 
 def _rows(dimension: int) -> np.dtype:

@@ -1,4 +1,4 @@
-"""`python -m eval.fuzz` (`make fuzz`): schemathesis against `python -m service`.
+"""`python -m eval.perf.fuzz` (`make fuzz`): schemathesis against `python -m service`.
 
 Every phase (the schema's examples, coverage, fuzzing, stateful links), every check, at
 least ``--max-examples`` cases per operation, a fixed seed, against the real service under
@@ -14,13 +14,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from eval.load import serve
+from eval.perf.load import serve
 
 PHASES = "examples,coverage,fuzzing,stateful"
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m eval.fuzz", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m eval.perf.fuzz", description=__doc__)
     p.add_argument("--index", type=Path, default=Path(os.environ.get("RAG_INDEX_DIR", "var/index")))
     p.add_argument("--max-examples", type=int, default=200)
     p.add_argument("--seed", type=int, default=26)

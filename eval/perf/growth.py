@@ -1,6 +1,6 @@
-"""`python -m eval.growth`: build and serve real indexes of growing synthetic corpora.
+"""`python -m eval.perf.growth`: build and serve real indexes of growing synthetic corpora.
 
-For each size: the five seed articles plus N synthetic ones (``eval.synth``, fixed seed)
+For each size: the five seed articles plus N synthetic ones (``eval.perf.synth``, fixed seed)
 are indexed by `python -m index build` in its own process (wall time, texts encoded per
 second, peak RSS, bytes on disk), then served by `python -m service` (cold start, RSS) and
 asked the eval questions over HTTP at 1 and 16 concurrent clients. The questions are about
@@ -19,12 +19,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from eval import synth
-from eval.bench import run_build
 from eval.dataset import load as load_questions
-from eval.load import peak_rss_kib, pss_kib, rss_kib, run_load, serve
-from eval.machine import describe, short
-from eval.synth import write_corpus
+from eval.perf import synth
+from eval.perf.bench import run_build
+from eval.perf.load import peak_rss_kib, pss_kib, rss_kib, run_load, serve
+from eval.perf.machine import describe, short
+from eval.perf.synth import write_corpus
 from index import corpus as corpus_module
 from index import sentences as sentences_module
 from index.files import sha256_file, write_atomic
@@ -217,7 +217,7 @@ def _commit() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m eval.growth",
+        prog="python -m eval.perf.growth",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

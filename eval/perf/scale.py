@@ -1,4 +1,4 @@
-"""`python -m eval.scale`: what retrieval costs as the corpus grows, up to 1M chunks.
+"""`python -m eval.perf.scale`: what retrieval costs as the corpus grows, up to 1M chunks.
 
 Vectors: real chunk and sentence embeddings of the articles, recombined (two real vectors
 mixed, plus noise, normalised) so the data keeps the clustered shape of real embeddings;
@@ -139,7 +139,7 @@ def plot(report: dict[str, Any], path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m eval.scale",
+        prog="python -m eval.perf.scale",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
