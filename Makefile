@@ -14,7 +14,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install index run test check eval eval-check train-reader fuzz clean
+.PHONY: install index run test test-fast check eval eval-check train-reader fuzz clean
 
 $(STAMP): pyproject.toml requirements-model.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ run: index
 
 test: install
 	$(PY) -m pytest
+
+# The unit tier: no real model, index or server (under a minute); `make test` runs everything.
+test-fast: install
+	$(PY) -m pytest -m "not integration" -q
 
 check: install
 	$(PY) -m ruff check index service eval tests

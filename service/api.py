@@ -31,6 +31,7 @@ from service.routes.slack import slack_router
 from service.state import AppState
 
 log = logging.getLogger(__name__)
+VERSION = "0.12.0"  # the project's version (pyproject.toml; CHANGELOG.md's newest release)
 
 
 def create_app(
@@ -47,7 +48,7 @@ def create_app(
     loading = Loading(state, pipeline_factory or Pipeline.from_settings, wait_until_loaded)
     app = FastAPI(
         title="News QA",
-        version="0.1.0",
+        version=VERSION,
         description="Extractive answers from news articles, each with a verbatim citation.",
         lifespan=loading.lifespan,
         docs_url=None,

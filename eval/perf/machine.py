@@ -1,4 +1,4 @@
-"""What machine a measurement ran on, so rows from different sessions can be compared.
+"""What machine a measurement ran on, so rows from different runs can be compared.
 
 The project's machines are shared VMs whose host can change between sessions: one session
 ran on an AMD EPYC with AVX2 only, where int8 ONNX Runtime encoded a question in ~4 ms

@@ -122,6 +122,7 @@ def test_a_resumed_run_keeps_the_corpus_an_earlier_run_finished(tmp_path: Path) 
     assert article.read_text(encoding="utf-8") == text
 
 
+@pytest.mark.integration  # builds and measures two small corpora (about 10 s)
 def test_a_run_stopped_during_the_update_keeps_the_row_it_measured(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

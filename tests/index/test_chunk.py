@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from itertools import pairwise
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,6 +19,7 @@ from index.corpus import read_corpus
 from index.embed import tokenizer_file
 from index.sentences import segment_text
 from index.types import Span
+from tests.conftest import SEEDS
 
 PARAMS = ChunkParams(max_tokens=40, overlap_tokens=8)
 
@@ -177,7 +177,7 @@ def test_packing_matches_tokenizing_every_candidate(text: str) -> None:
 def test_chunking_on_worker_processes_gives_the_same_records(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    docs = read_corpus(Path(__file__).resolve().parents[1] / "seeds")
+    docs = read_corpus(SEEDS)
     counter = TokenCounter(ChunkParams(), tokenizer_file())
     monkeypatch.setattr(records, "PARALLEL_MIN_DOCS", 1)  # the seeds are five articles
     alone = records.build_records(docs, counter, workers=1)

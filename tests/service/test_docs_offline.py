@@ -9,11 +9,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests import test_web
 from tests.conftest import Server
 
 pytestmark = pytest.mark.integration
-browser = test_web.browser  # Debian's chromium under Playwright, as the web page tests run it
 
 
 @dataclass

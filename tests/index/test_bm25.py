@@ -43,7 +43,7 @@ def test_files_do_not_depend_on_string_hashing(tmp_path: Path) -> None:
     code = (
         "import sys; from pathlib import Path\n"
         "from index.bm25 import Bm25; from index.text import terms\n"
-        "from tests.test_bm25 import _texts\n"
+        "from tests.index.test_bm25 import _texts\n"
         "Bm25.build([terms(t) for t in _texts()]).save(Path(sys.argv[1]))\n"
     )
     for seed in ("1", "2"):
