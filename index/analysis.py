@@ -17,11 +17,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from index.files import npy_bytes
+from index.files import load_npy, npy_bytes
 from index.memo import BoundedMemo
 
 if TYPE_CHECKING:
@@ -301,11 +301,10 @@ class Analyses:
 
         ``mapped``: map the large arrays instead of reading them (see ``index.store``)."""
         vocab = json.loads((folder / VOCABULARY).read_text(encoding="utf-8"))
-        mode: Literal["r"] | None = "r" if mapped else None
-        tokens = np.asarray(np.load(folder / TOKENS, allow_pickle=False, mmap_mode=mode))
-        token_offsets = np.load(folder / TOKEN_OFFSETS, allow_pickle=False)
-        chunks = np.asarray(np.load(folder / CHUNKS, allow_pickle=False, mmap_mode=mode))
-        chunk_offsets = np.load(folder / CHUNK_OFFSETS, allow_pickle=False)
+        tokens = load_npy(folder / TOKENS, mapped)
+        token_offsets = load_npy(folder / TOKEN_OFFSETS)
+        chunks = load_npy(folder / CHUNKS, mapped)
+        chunk_offsets = load_npy(folder / CHUNK_OFFSETS)
         ok = (
             tokens.ndim == 2
             and tokens.shape[1] == len(_COLUMNS)

@@ -23,6 +23,13 @@ def npy_bytes(array: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
+def load_npy(path: Path, mapped: bool = False) -> np.ndarray:
+    """A .npy file written by ``npy_bytes`` (never unpickled); with ``mapped``, a plain
+    array over its pages mapped read-only: indexing an ``np.memmap`` runs Python code
+    (``memmap.__getitem__``, ``__array_finalize__``) on every lookup."""
+    return np.asarray(np.load(path, allow_pickle=False, mmap_mode="r" if mapped else None))
+
+
 def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:

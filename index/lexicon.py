@@ -12,11 +12,10 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 
-from index.files import npy_bytes
+from index.files import load_npy, npy_bytes
 from index.text import STOPWORDS, stem, words
 
 VOCABULARY = "lexicon.json"
@@ -81,11 +80,8 @@ class Lexicon:
 
         ``mapped``: map the word ids instead of reading them (see ``index.store``)."""
         vocab = json.loads((folder / VOCABULARY).read_text(encoding="utf-8"))
-        # A plain array over the mapped pages: indexing an np.memmap runs Python code
-        # (``memmap.__getitem__``, ``__array_finalize__``) on every lookup.
-        mode: Literal["r"] | None = "r" if mapped else None
-        word_ids = np.asarray(np.load(folder / WORD_IDS, allow_pickle=False, mmap_mode=mode))
-        offsets = np.load(folder / OFFSETS, allow_pickle=False)
+        word_ids = load_npy(folder / WORD_IDS, mapped)
+        offsets = load_npy(folder / OFFSETS)
         lexicon = cls(vocab["words"], vocab["stems"], word_ids, offsets)
         if (
             len(lexicon.stems) != len(lexicon.vocabulary)

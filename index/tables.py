@@ -16,7 +16,7 @@ from typing import Generic, SupportsIndex, TypeVar, overload
 
 import numpy as np
 
-from index.files import npy_bytes
+from index.files import load_npy, npy_bytes
 from index.memo import BoundedMemo
 from index.types import Chunk, Sentence
 
@@ -173,7 +173,7 @@ def read(
     or point outside the articles."""
 
     def load(name: str) -> np.ndarray:
-        array = np.load(folder / name, allow_pickle=False)
+        array = load_npy(folder / name)
         if array.dtype != np.int64:
             raise ValueError(f"{name} holds {array.dtype}, not int64")
         return array

@@ -13,7 +13,6 @@ import asyncio
 import functools
 import logging
 import threading
-from typing import Any
 
 import anyio
 
@@ -73,8 +72,7 @@ class Answering:
         deadline (the thread of an unbatched answer is abandoned, not stopped).
 
         ``context``: a chat thread's earlier question (see ``Pipeline.ask``): a follow-up and
-        its retry with it take one slot and one deadline. Passed on only when given, so a
-        pipeline stand-in that takes none still answers plain questions."""
+        its retry with it take one slot and one deadline."""
         if self.in_flight >= self.max_in_flight:
             self.metrics.rejected.labels("overloaded").inc()
             raise Busy
@@ -82,12 +80,11 @@ class Answering:
         self.metrics.answering.inc()
         try:
             with anyio.fail_after(self.timeout_s):
-                extra: dict[str, Any] = {} if context is None else {"context": context}
                 if pipeline.batcher is not None:  # waits on the encoder thread, reads here
-                    answer = await pipeline.ask_async(question, top_k, **extra)
+                    answer = await pipeline.ask_async(question, top_k, context=context)
                 else:
                     answer = await anyio.to_thread.run_sync(
-                        functools.partial(pipeline.ask, question, top_k, **extra),
+                        functools.partial(pipeline.ask, question, top_k, context=context),
                         limiter=self.limiter,
                         abandon_on_cancel=True,
                     )

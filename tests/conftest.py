@@ -144,17 +144,19 @@ class Gate:
     def __getattr__(self, name: str) -> object:
         return getattr(self.real, name)
 
-    def ask(self, question: str, top_k: int | None = None) -> object:
+    def ask(self, question: str, top_k: int | None = None, context: str | None = None) -> object:
         if self.fail:
             raise RuntimeError("boom: secret internals")
         self.open.wait(30)
-        return self.real.ask(question, top_k)
+        return self.real.ask(question, top_k, context=context)
 
-    async def ask_async(self, question: str, top_k: int | None = None) -> object:
+    async def ask_async(
+        self, question: str, top_k: int | None = None, context: str | None = None
+    ) -> object:
         if self.fail:
             raise RuntimeError("boom: secret internals")
         await anyio.to_thread.run_sync(self.open.wait, 30, abandon_on_cancel=True)
-        return await self.real.ask_async(question, top_k)
+        return await self.real.ask_async(question, top_k, context=context)
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ import faiss
 import numpy as np
 
 from index import ivf
+from index.files import load_npy
 from index.generation import IndexLoadError, check_files, current_generation, manifest_of
 from index.store import FAISS_INFO, FORMAT_VERSION, read_faiss, read_jsonl
 
@@ -213,7 +214,7 @@ def previous_centroids(
             raise IndexLoadError("; ".join(problems))
         old = Rows(
             [row["sha256"] for row in read_jsonl(gen / "documents.jsonl")],
-            np.asarray(np.load(gen / spans_file, mmap_mode="r", allow_pickle=False))[:, :3],
+            load_npy(gen / spans_file, mapped=True)[:, :3],
         )
         known = carried(old, lists_of(index), rows)
     except (IndexLoadError, KeyError, TypeError, ValueError, IndexError) as exc:

@@ -48,16 +48,21 @@ def _copy(index_dir: Path, tmp_path: Path) -> Path:
     return out
 
 
+def _seeds_and_a_sixth(tmp_path: Path) -> Path:
+    """A copy of the seed articles with one more: what the next build will index."""
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    (seeds / "zz_barrier.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    return seeds
+
+
 def _second_generation(
     index_dir: Path, tmp_path: Path, embedder: Embedder
 ) -> tuple[Path, str, str]:
     """An index folder with two generations: the session's, then one with a sixth article."""
     out = _copy(index_dir, tmp_path)
     old = generation.current_generation(out).name
-    seeds = tmp_path / "seeds"
-    shutil.copytree(SEEDS, seeds)
-    (seeds / "zz_barrier.txt").write_text(NEW_ARTICLE, encoding="utf-8")
-    build_index(seeds, out, embedder)
+    build_index(_seeds_and_a_sixth(tmp_path), out, embedder)
     return out, old, generation.current_generation(out).name
 
 
@@ -84,8 +89,7 @@ def test_a_rebuilt_index_is_answered_without_a_failed_request(
     index_dir: Path, embedder: Embedder, tmp_path: Path
 ) -> None:
     out = _copy(index_dir, tmp_path)
-    seeds = tmp_path / "seeds"
-    shutil.copytree(SEEDS, seeds)
+    seeds = _seeds_and_a_sixth(tmp_path)  # the service reads only the index
     env = {"RAG_INDEX_DIR": str(out), "RAG_WORKERS": "2", "RAG_RELOAD_INTERVAL_S": "0.5"}
     with serve(env) as srv:
         statuses: Counter[int] = Counter()
@@ -100,7 +104,6 @@ def test_a_rebuilt_index_is_answered_without_a_failed_request(
         asker = threading.Thread(target=ask_all_along)
         asker.start()
         try:
-            (seeds / "zz_barrier.txt").write_text(NEW_ARTICLE, encoding="utf-8")
             build_index(seeds, out, embedder)  # what `make index` does, beside the service
             new = generation.current_generation(out).name
             _everywhere(srv.url, "/readyz", new, "generation")
@@ -122,9 +125,7 @@ def test_sighup_makes_every_worker_look_for_a_new_generation_at_once(
     index_dir: Path, embedder: Embedder, tmp_path: Path
 ) -> None:
     out = _copy(index_dir, tmp_path)
-    seeds = tmp_path / "seeds"
-    shutil.copytree(SEEDS, seeds)
-    (seeds / "zz_barrier.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    seeds = _seeds_and_a_sixth(tmp_path)
     env = {"RAG_INDEX_DIR": str(out), "RAG_WORKERS": "2", "RAG_RELOAD_INTERVAL_S": "0"}
     with serve(env) as srv:
         time.sleep(2)  # both workers up
